@@ -1,0 +1,69 @@
+package io.github.airouter.autoconfigure;
+
+import java.util.Locale;
+
+import io.micrometer.observation.ObservationRegistry;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.ai.openai.OpenAiChatModel;
+import org.springframework.ai.openai.http.okhttp.OpenAiHttpClientBuilderCustomizer;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.core.env.Environment;
+
+import io.github.airouter.provider.DeploymentClientFactory;
+import io.github.airouter.routing.Router;
+import io.github.airouter.usage.UsageStore;
+
+/**
+ * {@link AutoConfiguration Auto-configuration} of the router: validates
+ * {@code router.model-list}, builds one client per deployment, a usage store and the
+ * {@link Router}, and over it a {@link io.github.airouter.chat.RoutingChatModel} and a
+ * {@link io.github.airouter.embedding.RoutingEmbeddingModel}.
+ *
+ * @author airouter
+ */
+@AutoConfiguration(afterName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration")
+@ConditionalOnClass(OpenAiChatModel.class)
+@ConditionalOnBooleanProperty(name = "router.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(RouterProperties.class)
+@Import({ UsageStoreConfigurations.InMemory.class, RouterChatConfiguration.class,
+		RouterEmbeddingConfiguration.class })
+public final class RouterAutoConfiguration {
+
+	private static final Log logger = LogFactory.getLog(RouterAutoConfiguration.class);
+
+	@Bean
+	@ConditionalOnMissingBean
+	RouterModelList routerModelList(RouterProperties properties, Environment environment) {
+		return RouterModelList.of(properties, environment::getProperty);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	DeploymentClientFactory routerDeploymentClientFactory(ObjectProvider<ObservationRegistry> observationRegistry,
+			ObjectProvider<OpenAiHttpClientBuilderCustomizer> httpClientCustomizers) {
+		return new DeploymentClientFactory(observationRegistry.getIfUnique(() -> ObservationRegistry.NOOP),
+				httpClientCustomizers.orderedStream().toList());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	Router router(RouterModelList modelList, RouterProperties properties, UsageStore usageStore) {
+		Router router = new Router(modelList.deployments(), properties.getRoutingStrategy(), usageStore);
+		if (logger.isInfoEnabled()) {
+			logger.info("Routing over " + modelList.deployments().size() + " deployments with the '" + usageStore.name()
+					+ "' usage store, " + properties.getRoutingStrategy().name().toLowerCase(Locale.ROOT).replace('_', '-')
+					+ " strategy: " + router.describe());
+		}
+		return router;
+	}
+
+}

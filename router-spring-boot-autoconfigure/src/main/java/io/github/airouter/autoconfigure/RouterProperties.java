@@ -1,0 +1,350 @@
+package io.github.airouter.autoconfigure;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+import io.github.airouter.deployment.ModelMode;
+import io.github.airouter.deployment.RoutingStrategy;
+
+/**
+ * Configuration of the router, under {@code router.*}. The model list also binds from a
+ * LiteLLM {@code model_list} pasted unchanged ({@code model_name}, {@code litellm_params},
+ * {@code api_key}, ...; a value {@code os.environ/NAME} reads the environment variable
+ * NAME).
+ *
+ * @author airouter
+ */
+@ConfigurationProperties(RouterProperties.PREFIX)
+public class RouterProperties {
+
+	/**
+	 * Prefix of the router's properties.
+	 */
+	public static final String PREFIX = "router";
+
+	/**
+	 * Whether to route Spring AI chat and embedding calls over the model list.
+	 */
+	private boolean enabled = true;
+
+	/**
+	 * How a deployment is chosen among those of the requested model that are under their
+	 * limits.
+	 */
+	private RoutingStrategy routingStrategy = RoutingStrategy.USAGE_BASED;
+
+	/**
+	 * Model name of chat calls that name none. Defaults to the first chat entry's
+	 * model-name.
+	 */
+	private @Nullable String defaultModel;
+
+	/**
+	 * Model name of embedding calls that name none. Defaults to the first entry with
+	 * model-info.mode=embedding.
+	 */
+	private @Nullable String defaultEmbeddingModel;
+
+	/**
+	 * Completion tokens reserved against tpm for a chat call that sets no max tokens, until
+	 * the response reports its actual usage.
+	 */
+	private int completionTokenEstimate = 256;
+
+	/**
+	 * The deployments to route over; entries sharing a model-name form one model group.
+	 */
+	private List<ModelListEntry> modelList = new ArrayList<>();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public RoutingStrategy getRoutingStrategy() {
+		return this.routingStrategy;
+	}
+
+	public void setRoutingStrategy(RoutingStrategy routingStrategy) {
+		this.routingStrategy = routingStrategy;
+	}
+
+	public @Nullable String getDefaultModel() {
+		return this.defaultModel;
+	}
+
+	public void setDefaultModel(@Nullable String defaultModel) {
+		this.defaultModel = defaultModel;
+	}
+
+	public @Nullable String getDefaultEmbeddingModel() {
+		return this.defaultEmbeddingModel;
+	}
+
+	public void setDefaultEmbeddingModel(@Nullable String defaultEmbeddingModel) {
+		this.defaultEmbeddingModel = defaultEmbeddingModel;
+	}
+
+	public int getCompletionTokenEstimate() {
+		return this.completionTokenEstimate;
+	}
+
+	public void setCompletionTokenEstimate(int completionTokenEstimate) {
+		this.completionTokenEstimate = completionTokenEstimate;
+	}
+
+	public List<ModelListEntry> getModelList() {
+		return this.modelList;
+	}
+
+	public void setModelList(List<ModelListEntry> modelList) {
+		this.modelList = modelList;
+	}
+
+	/**
+	 * One deployment of the model list.
+	 */
+	public static class ModelListEntry {
+
+		/**
+		 * Public model name that requests use; entries sharing it form one model group.
+		 */
+		private @Nullable String modelName;
+
+		/**
+		 * How to reach the deployment (LiteLLM's litellm_params is an alias).
+		 */
+		private Params params = new Params();
+
+		/**
+		 * Tokens per minute the deployment allows, over any 60-second window; absent means
+		 * unlimited.
+		 */
+		private @Nullable Long tpm;
+
+		/**
+		 * Requests per minute the deployment allows, over any 60-second window; absent means
+		 * unlimited.
+		 */
+		private @Nullable Long rpm;
+
+		/**
+		 * Relative share of traffic under the simple-shuffle strategy.
+		 */
+		private @Nullable Integer weight;
+
+		/**
+		 * What the deployment serves, and its stable id.
+		 */
+		private ModelInfo modelInfo = new ModelInfo();
+
+		public @Nullable String getModelName() {
+			return this.modelName;
+		}
+
+		public void setModelName(@Nullable String modelName) {
+			this.modelName = modelName;
+		}
+
+		public Params getParams() {
+			return this.params;
+		}
+
+		public void setParams(Params params) {
+			this.params = params;
+		}
+
+		/**
+		 * LiteLLM's name for {@link #getParams() params}; both bind the same object.
+		 * @return the params
+		 */
+		public Params getLitellmParams() {
+			return this.params;
+		}
+
+		public void setLitellmParams(Params params) {
+			this.params = params;
+		}
+
+		public @Nullable Long getTpm() {
+			return this.tpm;
+		}
+
+		public void setTpm(@Nullable Long tpm) {
+			this.tpm = tpm;
+		}
+
+		public @Nullable Long getRpm() {
+			return this.rpm;
+		}
+
+		public void setRpm(@Nullable Long rpm) {
+			this.rpm = rpm;
+		}
+
+		public @Nullable Integer getWeight() {
+			return this.weight;
+		}
+
+		public void setWeight(@Nullable Integer weight) {
+			this.weight = weight;
+		}
+
+		public ModelInfo getModelInfo() {
+			return this.modelInfo;
+		}
+
+		public void setModelInfo(ModelInfo modelInfo) {
+			this.modelInfo = modelInfo;
+		}
+
+	}
+
+	/**
+	 * How to reach a deployment. LiteLLM's spellings (api_key, api_base, api_version) bind
+	 * too, and so do LiteLLM's tpm, rpm and weight inside litellm_params.
+	 */
+	public static class Params {
+
+		/**
+		 * Provider and deployment: azure/DEPLOYMENT, openai/MODEL, or MODEL alone for
+		 * OpenAI.
+		 */
+		private @Nullable String model;
+
+		/**
+		 * Endpoint; required for Azure, defaults to https://api.openai.com/v1 for OpenAI.
+		 */
+		private @Nullable String apiBase;
+
+		/**
+		 * API key of the deployment; never logged or exposed.
+		 */
+		private @Nullable String apiKey;
+
+		/**
+		 * Azure OpenAI api-version, for instance 2024-10-21; required for Azure.
+		 */
+		private @Nullable String apiVersion;
+
+		/**
+		 * Tokens per minute, when given here as LiteLLM allows; the entry's tpm wins.
+		 */
+		private @Nullable Long tpm;
+
+		/**
+		 * Requests per minute, when given here as LiteLLM allows; the entry's rpm wins.
+		 */
+		private @Nullable Long rpm;
+
+		/**
+		 * Simple-shuffle weight, when given here as LiteLLM allows; the entry's weight wins.
+		 */
+		private @Nullable Integer weight;
+
+		public @Nullable String getModel() {
+			return this.model;
+		}
+
+		public void setModel(@Nullable String model) {
+			this.model = model;
+		}
+
+		public @Nullable String getApiBase() {
+			return this.apiBase;
+		}
+
+		public void setApiBase(@Nullable String apiBase) {
+			this.apiBase = apiBase;
+		}
+
+		public @Nullable String getApiKey() {
+			return this.apiKey;
+		}
+
+		public void setApiKey(@Nullable String apiKey) {
+			this.apiKey = apiKey;
+		}
+
+		public @Nullable String getApiVersion() {
+			return this.apiVersion;
+		}
+
+		public void setApiVersion(@Nullable String apiVersion) {
+			this.apiVersion = apiVersion;
+		}
+
+		public @Nullable Long getTpm() {
+			return this.tpm;
+		}
+
+		public void setTpm(@Nullable Long tpm) {
+			this.tpm = tpm;
+		}
+
+		public @Nullable Long getRpm() {
+			return this.rpm;
+		}
+
+		public void setRpm(@Nullable Long rpm) {
+			this.rpm = rpm;
+		}
+
+		public @Nullable Integer getWeight() {
+			return this.weight;
+		}
+
+		public void setWeight(@Nullable Integer weight) {
+			this.weight = weight;
+		}
+
+		@Override
+		public String toString() {
+			return "Params[model=" + this.model + ", apiBase=" + this.apiBase + ", apiKey="
+					+ ((this.apiKey != null) ? "(set)" : "(unset)") + ", apiVersion=" + this.apiVersion + "]";
+		}
+
+	}
+
+	/**
+	 * What a deployment serves, and its id.
+	 */
+	public static class ModelInfo {
+
+		/**
+		 * What the deployment serves: chat or embedding.
+		 */
+		private ModelMode mode = ModelMode.CHAT;
+
+		/**
+		 * Stable id of the deployment, used in usage-store keys, metrics and logs. Defaults
+		 * to one derived from provider, endpoint host and deployment (never from the key).
+		 */
+		private @Nullable String id;
+
+		public ModelMode getMode() {
+			return this.mode;
+		}
+
+		public void setMode(ModelMode mode) {
+			this.mode = mode;
+		}
+
+		public @Nullable String getId() {
+			return this.id;
+		}
+
+		public void setId(@Nullable String id) {
+			this.id = id;
+		}
+
+	}
+
+}

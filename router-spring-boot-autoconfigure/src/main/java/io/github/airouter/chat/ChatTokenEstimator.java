@@ -1,0 +1,99 @@
+package io.github.airouter.chat;
+
+import org.springframework.ai.chat.messages.AssistantMessage;
+import org.springframework.ai.chat.messages.Message;
+import org.springframework.ai.chat.messages.ToolResponseMessage;
+import org.springframework.ai.chat.messages.UserMessage;
+import org.springframework.ai.chat.prompt.ChatOptions;
+import org.springframework.ai.chat.prompt.Prompt;
+import org.springframework.ai.model.tool.ToolCallingChatOptions;
+import org.springframework.ai.openai.OpenAiChatOptions;
+import org.springframework.ai.tokenizer.TokenCountEstimator;
+import org.springframework.ai.tool.ToolCallback;
+import org.springframework.ai.tool.definition.ToolDefinition;
+
+/**
+ * Estimates the tokens a chat call will use before it is sent, so its cost can be reserved
+ * against the deployment's tpm: the prompt's tokens counted with the tokenizer (messages,
+ * tool calls and results, tool definitions, a flat cost per image), plus the completion's
+ * maximum when the call sets one, else a configured expectation. The router replaces the
+ * estimate with the provider's reported usage once the response arrives.
+ *
+ * @author airouter
+ */
+public class ChatTokenEstimator {
+
+	/** Tokens the chat format adds around each message (role, separators). */
+	static final int PER_MESSAGE_OVERHEAD = 4;
+
+	/** Tokens that prime the assistant's reply. */
+	static final int REPLY_PRIMING = 3;
+
+	/** Flat cost of one image or other medium (OpenAI's high-detail 1024x1024 image). */
+	static final int PER_MEDIA_TOKENS = 765;
+
+	private final TokenCountEstimator tokenizer;
+
+	private final int defaultCompletionTokens;
+
+	/**
+	 * Create an estimator.
+	 * @param tokenizer counts the tokens of a text
+	 * @param defaultCompletionTokens completion tokens expected of a call that sets no
+	 * maximum
+	 */
+	public ChatTokenEstimator(TokenCountEstimator tokenizer, int defaultCompletionTokens) {
+		this.tokenizer = tokenizer;
+		this.defaultCompletionTokens = defaultCompletionTokens;
+	}
+
+	/**
+	 * Estimate the total tokens (prompt and completion) of a call.
+	 * @param prompt the prompt
+	 * @return the estimate
+	 */
+	public long estimate(Prompt prompt) {
+		return promptTokens(prompt) + completionTokens(prompt.getOptions());
+	}
+
+	long promptTokens(Prompt prompt) {
+		long tokens = REPLY_PRIMING;
+		for (Message message : prompt.getInstructions()) {
+			tokens += PER_MESSAGE_OVERHEAD + this.tokenizer.estimate(message.getText());
+			if (message instanceof UserMessage user) {
+				tokens += (long) PER_MEDIA_TOKENS * user.getMedia().size();
+			}
+			else if (message instanceof AssistantMessage assistant) {
+				for (AssistantMessage.ToolCall call : assistant.getToolCalls()) {
+					tokens += this.tokenizer.estimate(call.name()) + this.tokenizer.estimate(call.arguments());
+				}
+			}
+			else if (message instanceof ToolResponseMessage toolResponse) {
+				for (ToolResponseMessage.ToolResponse response : toolResponse.getResponses()) {
+					tokens += PER_MESSAGE_OVERHEAD + this.tokenizer.estimate(response.responseData());
+				}
+			}
+		}
+		if (prompt.getOptions() instanceof ToolCallingChatOptions toolOptions
+				&& toolOptions.getToolCallbacks() != null) {
+			for (ToolCallback callback : toolOptions.getToolCallbacks()) {
+				ToolDefinition definition = callback.getToolDefinition();
+				tokens += this.tokenizer.estimate(definition.name())
+						+ this.tokenizer.estimate(definition.description())
+						+ this.tokenizer.estimate(definition.inputSchema());
+			}
+		}
+		return tokens;
+	}
+
+	long completionTokens(ChatOptions options) {
+		if (options instanceof OpenAiChatOptions openAi && openAi.getMaxCompletionTokens() != null) {
+			return openAi.getMaxCompletionTokens();
+		}
+		if (options != null && options.getMaxTokens() != null) {
+			return options.getMaxTokens();
+		}
+		return this.defaultCompletionTokens;
+	}
+
+}

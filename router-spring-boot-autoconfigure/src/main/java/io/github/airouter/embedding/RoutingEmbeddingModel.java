@@ -1,0 +1,158 @@
+package io.github.airouter.embedding;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.springframework.ai.chat.metadata.Usage;
+import org.springframework.ai.document.Document;
+import org.springframework.ai.document.MetadataMode;
+import org.springframework.ai.embedding.AbstractEmbeddingModel;
+import org.springframework.ai.embedding.EmbeddingModel;
+import org.springframework.ai.embedding.EmbeddingOptions;
+import org.springframework.ai.embedding.EmbeddingRequest;
+import org.springframework.ai.embedding.EmbeddingResponse;
+import org.springframework.ai.openai.OpenAiEmbeddingOptions;
+import org.springframework.ai.tokenizer.TokenCountEstimator;
+import org.springframework.util.StringUtils;
+
+import io.github.airouter.deployment.Deployment;
+import io.github.airouter.deployment.ModelGroup;
+import io.github.airouter.deployment.ModelMode;
+import io.github.airouter.deployment.Provider;
+import io.github.airouter.routing.NoDeploymentAvailableException;
+import io.github.airouter.routing.Router;
+import io.github.airouter.routing.UnknownModelException;
+
+/**
+ * An {@link EmbeddingModel} that spreads calls over the deployments of the model each
+ * request names ({@link EmbeddingOptions#getModel()}, or the default embedding model),
+ * through the {@link Router}. A request's tokens are counted with the tokenizer before it
+ * is sent and reconciled with the provider's reported usage.
+ *
+ * @author airouter
+ */
+public class RoutingEmbeddingModel implements EmbeddingModel {
+
+	private final Router router;
+
+	private final Map<String, ? extends EmbeddingModel> clients;
+
+	private final String defaultModel;
+
+	private final TokenCountEstimator tokenizer;
+
+	private final AtomicInteger dimensions = new AtomicInteger(-1);
+
+	/**
+	 * Create a routing embedding model.
+	 * @param router the router
+	 * @param clients the client of each embedding deployment, by deployment id
+	 * @param defaultModel the model of requests that name none
+	 * @param tokenizer counts the tokens of the texts to embed
+	 */
+	public RoutingEmbeddingModel(Router router, Map<String, ? extends EmbeddingModel> clients, String defaultModel,
+			TokenCountEstimator tokenizer) {
+		this.router = router;
+		this.clients = Map.copyOf(clients);
+		this.defaultModel = router.group(defaultModel, ModelMode.EMBEDDING).name();
+		this.tokenizer = tokenizer;
+		for (ModelGroup group : router.groups()) {
+			if (group.mode() == ModelMode.EMBEDDING) {
+				group.deployments().forEach(this::client);
+			}
+		}
+	}
+
+	/**
+	 * Route a request to a deployment of its model.
+	 * @throws UnknownModelException if no embedding entry serves the model named
+	 * @throws NoDeploymentAvailableException if every deployment of the model is at its
+	 * limits
+	 */
+	@Override
+	public EmbeddingResponse call(EmbeddingRequest request) {
+		EmbeddingOptions options = request.getOptions();
+		String model = (options != null) ? options.getModel() : null;
+		ModelGroup group = this.router.group(StringUtils.hasText(model) ? model : this.defaultModel,
+				ModelMode.EMBEDDING);
+		long tokens = 0;
+		for (String text : request.getInstructions()) {
+			tokens += this.tokenizer.estimate(text);
+		}
+		return this.router.call(group, tokens,
+				(deployment) -> client(deployment).call(forDeployment(request, deployment)),
+				RoutingEmbeddingModel::reportedTokens);
+	}
+
+	@Override
+	public float[] embed(Document document) {
+		String content = getEmbeddingContent(document);
+		return call(new EmbeddingRequest(List.of((content != null) ? content : ""), null)).getResult().getOutput();
+	}
+
+	@Override
+	public String getEmbeddingContent(Document document) {
+		return document.getFormattedContent(MetadataMode.EMBED);
+	}
+
+	/**
+	 * The dimensions of the default model's vectors: from Spring AI's table of known models
+	 * when the first deployment's model is in it, else measured once with a routed call.
+	 */
+	@Override
+	public int dimensions() {
+		int known = this.dimensions.get();
+		if (known < 0) {
+			Deployment first = this.router.group(this.defaultModel, ModelMode.EMBEDDING).deployments().get(0);
+			known = AbstractEmbeddingModel.dimensions(this, first.target(), "Test String");
+			this.dimensions.set(known);
+		}
+		return known;
+	}
+
+	/**
+	 * The model of requests that name none.
+	 * @return the default embedding model name
+	 */
+	public String getDefaultModel() {
+		return this.defaultModel;
+	}
+
+	private EmbeddingModel client(Deployment deployment) {
+		EmbeddingModel client = this.clients.get(deployment.id());
+		if (client == null) {
+			throw new IllegalStateException("No embedding client for deployment " + deployment.id());
+		}
+		return client;
+	}
+
+	static EmbeddingRequest forDeployment(EmbeddingRequest request, Deployment deployment) {
+		EmbeddingOptions options = request.getOptions();
+		OpenAiEmbeddingOptions.Builder builder = OpenAiEmbeddingOptions.builder();
+		if (options instanceof OpenAiEmbeddingOptions openAiOptions) {
+			builder.user(openAiOptions.getUser())
+				.encodingFormat(openAiOptions.getEncodingFormat())
+				.extraBody(openAiOptions.getExtraBody());
+		}
+		if (options != null) {
+			builder.dimensions(options.getDimensions());
+		}
+		builder.model(deployment.target())
+			.deploymentName((deployment.provider() == Provider.AZURE) ? deployment.target() : null);
+		return new EmbeddingRequest(request.getInstructions(), builder.build());
+	}
+
+	static long reportedTokens(EmbeddingResponse response) {
+		Usage usage = response.getMetadata().getUsage();
+		if (usage == null) {
+			return -1;
+		}
+		Integer total = usage.getTotalTokens();
+		if (total == null || total <= 0) {
+			total = usage.getPromptTokens();
+		}
+		return (total != null && total > 0) ? total : -1;
+	}
+
+}

@@ -1,0 +1,64 @@
+package io.github.airouter.routing;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Thrown when no deployment of the requested model can take a call now: every one is at
+ * its rpm or tpm limit for the current 60-second window (or the call is larger than any
+ * limit). The router sends nothing in that case: it never sends a call it knows would
+ * exceed a limit.
+ * <p>
+ * {@link #getRetryAfter()} says when the first deployment can take the call; an HTTP
+ * front end can map it to {@code 429 Too Many Requests} with a {@code Retry-After} header.
+ *
+ * @author airouter
+ */
+public class NoDeploymentAvailableException extends RuntimeException {
+
+	private final String modelName;
+
+	private final @Nullable Duration retryAfter;
+
+	/**
+	 * Create an exception.
+	 * @param modelName the model requested
+	 * @param retryAfter when capacity frees up, or {@code null} if no deployment can ever
+	 * take the call
+	 * @param reason why no deployment could take it
+	 */
+	public NoDeploymentAvailableException(String modelName, @Nullable Duration retryAfter, String reason) {
+		super(message(modelName, retryAfter, reason));
+		this.modelName = modelName;
+		this.retryAfter = retryAfter;
+	}
+
+	private static String message(String modelName, @Nullable Duration retryAfter, String reason) {
+		String message = "No deployment of model '" + modelName + "' can take this call: " + reason;
+		if (retryAfter != null) {
+			message += "; capacity frees up in "
+					+ String.format(Locale.ROOT, "%.1f s", retryAfter.toMillis() / 1000.0);
+		}
+		return message;
+	}
+
+	/**
+	 * The model the call asked for.
+	 * @return the model name
+	 */
+	public String getModelName() {
+		return this.modelName;
+	}
+
+	/**
+	 * How long until a deployment of the model can take the call.
+	 * @return the wait, or empty if no deployment can ever take it
+	 */
+	public Optional<Duration> getRetryAfter() {
+		return Optional.ofNullable(this.retryAfter);
+	}
+
+}

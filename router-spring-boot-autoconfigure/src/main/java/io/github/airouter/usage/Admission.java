@@ -1,0 +1,85 @@
+package io.github.airouter.usage;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The outcome of asking a {@link UsageStore} for capacity: a {@link Reservation} on one
+ * deployment, or a refusal that says why and when capacity frees up.
+ *
+ * @author airouter
+ */
+public final class Admission {
+
+	private final @Nullable Reservation reservation;
+
+	private final @Nullable Duration retryAfter;
+
+	private final String reason;
+
+	private Admission(@Nullable Reservation reservation, @Nullable Duration retryAfter, String reason) {
+		this.reservation = reservation;
+		this.retryAfter = retryAfter;
+		this.reason = reason;
+	}
+
+	/**
+	 * A call admitted.
+	 * @param reservation the capacity held for it
+	 * @return the admission
+	 */
+	public static Admission admitted(Reservation reservation) {
+		return new Admission(Objects.requireNonNull(reservation), null, "admitted");
+	}
+
+	/**
+	 * A call refused.
+	 * @param retryAfter when the first deployment could take it, or {@code null} when none
+	 * ever could (the call is larger than every limit)
+	 * @param reason why, for the caller
+	 * @return the admission
+	 */
+	public static Admission rejected(@Nullable Duration retryAfter, String reason) {
+		return new Admission(null, retryAfter, reason);
+	}
+
+	/**
+	 * Whether the call was admitted.
+	 * @return whether a reservation was made
+	 */
+	public boolean isAdmitted() {
+		return this.reservation != null;
+	}
+
+	/**
+	 * The reservation of an admitted call.
+	 * @return the reservation
+	 * @throws IllegalStateException if the call was refused
+	 */
+	public Reservation reservation() {
+		if (this.reservation == null) {
+			throw new IllegalStateException("Call was not admitted: " + this.reason);
+		}
+		return this.reservation;
+	}
+
+	/**
+	 * How long until a refused call could be admitted.
+	 * @return the wait, empty when admitted or when no deployment could ever take the call
+	 */
+	public Optional<Duration> retryAfter() {
+		return Optional.ofNullable(this.retryAfter);
+	}
+
+	/**
+	 * Why a call was refused.
+	 * @return the reason
+	 */
+	public String reason() {
+		return this.reason;
+	}
+
+}
