@@ -22,7 +22,9 @@ import io.github.airouter.routing.UnknownModelException;
 
 /**
  * A {@link ChatModel} that spreads calls over the deployments of the model each call names
- * ({@link ChatOptions#getModel()}, or the default model), through the {@link Router}.
+ * ({@link ChatOptions#getModel()}, or the default model), through the {@link Router}. The
+ * OpenAI options builder's own default model ({@code gpt-5-mini}), which it fills in when the
+ * caller names none, also selects the default model unless a group bears that name.
  * <p>
  * Per-call options (temperature, max tokens, tools, ...) pass through to the chosen
  * deployment's client; the model name, which selected the group, is replaced by the
@@ -115,10 +117,22 @@ public class RoutingChatModel implements ChatModel {
 		return this.estimator.estimate(prompt);
 	}
 
+	/**
+	 * The group the prompt names. {@code OpenAiChatOptions.builder().build()} fills in
+	 * {@link OpenAiChatOptions#DEFAULT_CHAT_MODEL} when the caller set no model, so that name,
+	 * unless a group has it, means "no model named" and selects the default model.
+	 */
 	private ModelGroup group(Prompt prompt) {
 		ChatOptions options = prompt.getOptions();
 		String model = (options != null) ? options.getModel() : null;
-		return this.router.group(StringUtils.hasText(model) ? model : this.defaultModel, ModelMode.CHAT);
+		if (!StringUtils.hasText(model)) {
+			model = this.defaultModel;
+		}
+		else if (OpenAiChatOptions.DEFAULT_CHAT_MODEL.equals(model)
+				&& this.router.findGroup(model, ModelMode.CHAT).isEmpty()) {
+			model = this.defaultModel;
+		}
+		return this.router.group(model, ModelMode.CHAT);
 	}
 
 	private ChatModel client(Deployment deployment) {

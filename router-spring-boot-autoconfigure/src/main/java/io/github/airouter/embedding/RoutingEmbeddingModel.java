@@ -4,6 +4,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.ai.chat.metadata.Usage;
 import org.springframework.ai.document.Document;
 import org.springframework.ai.document.MetadataMode;
@@ -72,10 +74,7 @@ public class RoutingEmbeddingModel implements EmbeddingModel {
 	 */
 	@Override
 	public EmbeddingResponse call(EmbeddingRequest request) {
-		EmbeddingOptions options = request.getOptions();
-		String model = (options != null) ? options.getModel() : null;
-		ModelGroup group = this.router.group(StringUtils.hasText(model) ? model : this.defaultModel,
-				ModelMode.EMBEDDING);
+		ModelGroup group = group(request.getOptions());
 		long tokens = 0;
 		for (String text : request.getInstructions()) {
 			tokens += this.tokenizer.estimate(text);
@@ -83,6 +82,23 @@ public class RoutingEmbeddingModel implements EmbeddingModel {
 		return this.router.call(group, tokens,
 				(deployment) -> client(deployment).call(forDeployment(request, deployment)),
 				RoutingEmbeddingModel::reportedTokens);
+	}
+
+	/**
+	 * The group the options name. {@code OpenAiEmbeddingOptions.builder().build()} fills in
+	 * {@link OpenAiEmbeddingOptions#DEFAULT_EMBEDDING_MODEL} when the caller set no model, so
+	 * that name, unless a group has it, selects the default model.
+	 */
+	private ModelGroup group(@Nullable EmbeddingOptions options) {
+		String model = (options != null) ? options.getModel() : null;
+		if (!StringUtils.hasText(model)) {
+			model = this.defaultModel;
+		}
+		else if (OpenAiEmbeddingOptions.DEFAULT_EMBEDDING_MODEL.equals(model)
+				&& this.router.findGroup(model, ModelMode.EMBEDDING).isEmpty()) {
+			model = this.defaultModel;
+		}
+		return this.router.group(model, ModelMode.EMBEDDING);
 	}
 
 	@Override

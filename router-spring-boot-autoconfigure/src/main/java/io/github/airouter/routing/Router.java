@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -84,6 +85,17 @@ public final class Router {
 	 */
 	public List<String> modelNames(ModelMode mode) {
 		return this.groups.values().stream().filter((g) -> g.mode() == mode).map(ModelGroup::name).toList();
+	}
+
+	/**
+	 * The group serving {@code modelName} in {@code mode}, if any.
+	 * @param modelName the public model name
+	 * @param mode the kind of call
+	 * @return the group, or empty
+	 */
+	public Optional<ModelGroup> findGroup(String modelName, ModelMode mode) {
+		ModelGroup group = this.groups.get(modelName);
+		return (group != null && group.mode() == mode) ? Optional.of(group) : Optional.empty();
 	}
 
 	/**
