@@ -196,8 +196,10 @@ public final class RouterModelList {
 			Provider provider = null;
 			String target = null;
 			if (!StringUtils.hasText(model)) {
-				problem(prefix + ".params.model", "is required",
-						"Set azure/<deployment> for Azure OpenAI, or openai/<model> (or <model>) for OpenAI.");
+				if (!isEnvironmentReference(params.getModel())) {
+					problem(prefix + ".params.model", "is required",
+							"Set azure/<deployment> for Azure OpenAI, or openai/<model> (or <model>) for OpenAI.");
+				}
 			}
 			else {
 				int slash = model.indexOf('/');
@@ -213,20 +215,22 @@ public final class RouterModelList {
 							"Write the deployment or model name after the slash, e.g. " + prefixPart + "/gpt-4o.");
 				}
 			}
-			if (!StringUtils.hasText(apiKey)) {
+			if (!StringUtils.hasText(apiKey) && !isEnvironmentReference(params.getApiKey())) {
 				problem(prefix + ".params.api-key", "is required",
 						"Set the deployment's API key, e.g. api-key: ${AZURE_API_KEY} or os.environ/AZURE_API_KEY.");
 			}
-			if (provider == Provider.AZURE && !StringUtils.hasText(apiBase)) {
+			if (provider == Provider.AZURE && !StringUtils.hasText(apiBase)
+					&& !isEnvironmentReference(params.getApiBase())) {
 				problem(prefix + ".params.api-base", "is required for Azure deployments",
 						"Set the resource endpoint, e.g. https://my-resource.openai.azure.com.");
 			}
-			if (provider == Provider.AZURE && !StringUtils.hasText(apiVersion)) {
+			if (provider == Provider.AZURE && !StringUtils.hasText(apiVersion)
+					&& !isEnvironmentReference(params.getApiVersion())) {
 				problem(prefix + ".params.api-version", "is required for Azure deployments",
 						"Set the Azure OpenAI api-version, e.g. 2024-10-21.");
 			}
-			URI endpoint = endpoint(prefix + ".params.api-base",
-					StringUtils.hasText(apiBase) ? apiBase : OPENAI_API_BASE);
+			URI endpoint = (apiBase == null && isEnvironmentReference(params.getApiBase())) ? null
+					: endpoint(prefix + ".params.api-base", StringUtils.hasText(apiBase) ? apiBase : OPENAI_API_BASE);
 			Long rpm = limit(prefix, "rpm", entry.getRpm(), params.getRpm());
 			Long tpm = limit(prefix, "tpm", entry.getTpm(), params.getTpm());
 			Integer weight = (entry.getWeight() != null) ? entry.getWeight() : params.getWeight();
@@ -272,20 +276,38 @@ public final class RouterModelList {
 			return value;
 		}
 
+		/**
+		 * The endpoint, or a problem that describes what is wrong with the value without
+		 * echoing it: a key pasted into the wrong field must not reach a message.
+		 */
 		private @Nullable URI endpoint(String property, String value) {
+			String shape;
 			try {
 				URI uri = new URI(value.trim());
-				if (uri.getHost() != null && ("http".equalsIgnoreCase(uri.getScheme())
-						|| "https".equalsIgnoreCase(uri.getScheme()))) {
+				String scheme = uri.getScheme();
+				if (scheme == null) {
+					shape = "the value has no http:// or https:// scheme";
+				}
+				else if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
+					shape = "the value's scheme is not http or https";
+				}
+				else if (uri.getHost() == null) {
+					shape = "the value has no host";
+				}
+				else {
 					return uri;
 				}
 			}
 			catch (URISyntaxException ex) {
-				// reported below
+				shape = "the value is not a valid URI (" + ex.getReason() + ")";
 			}
-			problem(property, "must be an http or https URL, was '" + value + "'",
+			problem(property, "must be an http or https URL: " + shape,
 					"Set the endpoint, e.g. https://my-resource.openai.azure.com or https://api.openai.com/v1.");
 			return null;
+		}
+
+		private static boolean isEnvironmentReference(@Nullable String value) {
+			return value != null && value.startsWith(ENVIRONMENT_REFERENCE);
 		}
 
 		private @Nullable String resolve(String property, @Nullable String value) {
