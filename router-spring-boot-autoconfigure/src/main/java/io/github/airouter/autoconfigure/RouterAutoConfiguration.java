@@ -1,5 +1,6 @@
 package io.github.airouter.autoconfigure;
 
+import java.util.List;
 import java.util.Locale;
 
 import io.micrometer.observation.ObservationRegistry;
@@ -18,6 +19,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 
+import io.github.airouter.autoconfigure.InvalidRouterConfigurationException.Problem;
+import io.github.airouter.autoconfigure.RouterProperties.UsageStoreType;
 import io.github.airouter.provider.DeploymentClientFactory;
 import io.github.airouter.routing.Router;
 import io.github.airouter.usage.UsageStore;
@@ -34,7 +37,7 @@ import io.github.airouter.usage.UsageStore;
 @ConditionalOnClass(OpenAiChatModel.class)
 @ConditionalOnBooleanProperty(name = "router.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(RouterProperties.class)
-@Import({ UsageStoreConfigurations.InMemory.class, RouterChatConfiguration.class,
+@Import({ UsageStoreConfigurations.Redis.class, UsageStoreConfigurations.InMemory.class, RouterChatConfiguration.class,
 		RouterEmbeddingConfiguration.class })
 public final class RouterAutoConfiguration {
 
@@ -57,6 +60,11 @@ public final class RouterAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	Router router(RouterModelList modelList, RouterProperties properties, UsageStore usageStore) {
+		if (properties.getUsageStore() == UsageStoreType.REDIS && !"redis".equals(usageStore.name())) {
+			throw new InvalidRouterConfigurationException(List.of(new Problem("router.usage-store",
+					"is redis, but the application has no RedisConnectionFactory bean (with Lettuce)",
+					"Add spring-boot-starter-data-redis and set spring.data.redis.*, or set router.usage-store=auto.")));
+		}
 		Router router = new Router(modelList.deployments(), properties.getRoutingStrategy(), usageStore);
 		if (logger.isInfoEnabled()) {
 			logger.info("Routing over " + modelList.deployments().size() + " deployments with the '" + usageStore.name()

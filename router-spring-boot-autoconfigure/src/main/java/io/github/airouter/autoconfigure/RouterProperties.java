@@ -1,5 +1,6 @@
 package io.github.airouter.autoconfigure;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -60,6 +61,17 @@ public class RouterProperties {
 	 */
 	private List<ModelListEntry> modelList = new ArrayList<>();
 
+	/**
+	 * Where usage is counted: auto (Redis when the application has a RedisConnectionFactory
+	 * bean and Lettuce, else memory), memory, or redis (fail at start-up without Redis).
+	 */
+	private UsageStoreType usageStore = UsageStoreType.AUTO;
+
+	/**
+	 * Settings of the Redis usage store.
+	 */
+	private final Redis redis = new Redis();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -100,12 +112,132 @@ public class RouterProperties {
 		this.completionTokenEstimate = completionTokenEstimate;
 	}
 
+	public UsageStoreType getUsageStore() {
+		return this.usageStore;
+	}
+
+	public void setUsageStore(UsageStoreType usageStore) {
+		this.usageStore = usageStore;
+	}
+
+	public Redis getRedis() {
+		return this.redis;
+	}
+
 	public List<ModelListEntry> getModelList() {
 		return this.modelList;
 	}
 
 	public void setModelList(List<ModelListEntry> modelList) {
 		this.modelList = modelList;
+	}
+
+	/**
+	 * Where usage is counted.
+	 */
+	public enum UsageStoreType {
+
+		/**
+		 * Redis when the application has a RedisConnectionFactory bean, else memory.
+		 */
+		AUTO,
+
+		/**
+		 * This instance's memory: exact for one instance.
+		 */
+		MEMORY,
+
+		/**
+		 * Redis, shared by every instance; start-up fails without a RedisConnectionFactory.
+		 */
+		REDIS
+
+	}
+
+	/**
+	 * Settings of the Redis usage store.
+	 */
+	public static class Redis {
+
+		/**
+		 * Prefix of every Redis key the router writes.
+		 */
+		private String keyPrefix = "router:";
+
+		/**
+		 * How long a routing decision waits for Redis before routing from memory.
+		 */
+		private Duration commandTimeout = Duration.ofMillis(200);
+
+		/**
+		 * Time to live of the usage and instance keys; longer than the 61 s window.
+		 */
+		private Duration keyTtl = Duration.ofMinutes(2);
+
+		/**
+		 * Share of each limit this instance may use while Redis is unavailable; defaults to
+		 * 1/N for the N instances last seen through Redis heartbeats (1 when unknown).
+		 */
+		private @Nullable Double fallbackShare;
+
+		/**
+		 * How often this instance announces itself to the others through Redis.
+		 */
+		private Duration heartbeatInterval = Duration.ofSeconds(2);
+
+		/**
+		 * How often Redis is probed while it is unavailable.
+		 */
+		private Duration recoveryProbeInterval = Duration.ofSeconds(1);
+
+		public String getKeyPrefix() {
+			return this.keyPrefix;
+		}
+
+		public void setKeyPrefix(String keyPrefix) {
+			this.keyPrefix = keyPrefix;
+		}
+
+		public Duration getCommandTimeout() {
+			return this.commandTimeout;
+		}
+
+		public void setCommandTimeout(Duration commandTimeout) {
+			this.commandTimeout = commandTimeout;
+		}
+
+		public Duration getKeyTtl() {
+			return this.keyTtl;
+		}
+
+		public void setKeyTtl(Duration keyTtl) {
+			this.keyTtl = keyTtl;
+		}
+
+		public @Nullable Double getFallbackShare() {
+			return this.fallbackShare;
+		}
+
+		public void setFallbackShare(@Nullable Double fallbackShare) {
+			this.fallbackShare = fallbackShare;
+		}
+
+		public Duration getHeartbeatInterval() {
+			return this.heartbeatInterval;
+		}
+
+		public void setHeartbeatInterval(Duration heartbeatInterval) {
+			this.heartbeatInterval = heartbeatInterval;
+		}
+
+		public Duration getRecoveryProbeInterval() {
+			return this.recoveryProbeInterval;
+		}
+
+		public void setRecoveryProbeInterval(Duration recoveryProbeInterval) {
+			this.recoveryProbeInterval = recoveryProbeInterval;
+		}
+
 	}
 
 	/**

@@ -47,6 +47,34 @@ public final class Admission {
 	}
 
 	/**
+	 * A call refused because every deployment of the group was excluded.
+	 * @return the admission
+	 */
+	public static Admission allExcluded() {
+		return rejected(null, "every deployment was excluded");
+	}
+
+	/**
+	 * A call refused because it is larger than every deployment's tpm limit.
+	 * @param tokens the call's estimated tokens
+	 * @return the admission
+	 */
+	public static Admission tooLarge(long tokens) {
+		return rejected(null, "the call's estimated " + tokens + " tokens exceed the tpm limit of every deployment");
+	}
+
+	/**
+	 * A call refused because every deployment considered is at its limits.
+	 * @param deployments how many deployments were considered
+	 * @param retryAfter when the first could take the call
+	 * @return the admission
+	 */
+	public static Admission atLimits(int deployments, Duration retryAfter) {
+		return rejected(retryAfter,
+				"all " + deployments + " deployments are at their rpm or tpm limit in the current 60 s window");
+	}
+
+	/**
 	 * Whether the call was admitted.
 	 * @return whether a reservation was made
 	 */

@@ -134,14 +134,26 @@ public final class InMemoryUsageStore implements UsageStore {
 			}
 		}
 		if (considered == 0) {
-			return Admission.rejected(null, "every deployment was excluded");
+			return Admission.allExcluded();
 		}
 		if (soonest < 0) {
-			return Admission.rejected(null, "the call's estimated " + tokens
-					+ " tokens exceed the tpm limit of every deployment");
+			return Admission.tooLarge(tokens);
 		}
-		return Admission.rejected(Duration.ofMillis(soonest),
-				"all " + considered + " deployments are at their rpm or tpm limit in the current 60 s window");
+		return Admission.atLimits(considered, Duration.ofMillis(soonest));
+	}
+
+	/**
+	 * Count a call that another store admitted, so that this store's windows know this
+	 * instance's recent usage: the Redis store mirrors its admissions here, and an outage then
+	 * starts from what this instance already used.
+	 * @param deployment the deployment the call went to
+	 * @param tokens the tokens reserved
+	 */
+	public void record(Deployment deployment, long tokens) {
+		Lane lane = lane(deployment.modelName());
+		synchronized (lane) {
+			lane.window(deployment.id(), Math.floorDiv(this.clock.millis(), 1000)).add(1, tokens);
+		}
 	}
 
 	@Override

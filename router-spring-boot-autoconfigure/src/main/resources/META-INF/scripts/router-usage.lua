@@ -1,0 +1,205 @@
+-- Sliding-window usage of the deployments of one model group, for the router's Redis usage
+-- store. One script, one round trip per routing decision.
+--
+-- A deployment's usage is one hash: fields r<slot> and t<slot> hold the requests and tokens of
+-- one second (slot = second mod 61), rq and tk their running totals over the window, cur the
+-- newest second. A second's usage counts until second + 61 begins: for 60 to 61 seconds, so no
+-- 60-second window ever exceeds a limit. Every key of one call carries the group's hash tag
+-- (one Redis Cluster slot) and a TTL. Nothing secret is stored: deployment ids and numbers.
+--
+-- ARGV[1] command: admit | settle | usage | beat
+-- ARGV[2] now in milliseconds, or '' to read Redis TIME (one clock for every instance)
+-- ARGV[3] TTL of the keys written, in milliseconds
+--
+-- admit  KEYS: usage hash of each candidate, then its cooldown key (a key that exists means
+--        the deployment is cooling down; an empty name means none is checked)
+--        ARGV[4] tokens to reserve, ARGV[5] strategy (usage | shuffle), ARGV[6] random in [0,1),
+--        ARGV[7..] per candidate: rpm, tpm, weight (-1: unlimited)
+--        returns {1, candidate index (1-based), slot second} or {0, wait ms or -1 when never}
+-- settle KEYS[1] usage hash; ARGV[4] slot second, ARGV[5] token delta; returns 1 if applied
+-- usage  KEYS[1] usage hash; returns {requests, tokens}
+-- beat   KEYS[1] instances sorted set; ARGV[4] instance id, ARGV[5] ms after which an instance
+--        is gone; returns the number of live instances
+
+local SLOTS = 61
+
+local function now_ms()
+  if ARGV[2] ~= '' then
+    return tonumber(ARGV[2])
+  end
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+
+local now = now_ms()
+local sec = math.floor(now / 1000)
+local ttl = tonumber(ARGV[3])
+
+-- Moves a usage hash to second sec, dropping the seconds that leave the window.
+-- Returns the newest second, the requests and the tokens in the window.
+local function advance(key)
+  local head = redis.call('HMGET', key, 'cur', 'rq', 'tk')
+  local cur = tonumber(head[1])
+  if cur == nil then
+    return sec, 0, 0
+  end
+  local rq, tk = tonumber(head[2]) or 0, tonumber(head[3]) or 0
+  if sec <= cur then
+    return cur, rq, tk
+  end
+  if sec - cur >= SLOTS then
+    redis.call('DEL', key)
+    return sec, 0, 0
+  end
+  local fields = {}
+  for s = cur + 1, sec do
+    local slot = s % SLOTS
+    fields[#fields + 1] = 'r' .. slot
+    fields[#fields + 1] = 't' .. slot
+  end
+  local old = redis.call('HMGET', key, unpack(fields))
+  for i = 1, #old, 2 do
+    rq = rq - (tonumber(old[i]) or 0)
+    tk = tk - (tonumber(old[i + 1]) or 0)
+  end
+  redis.call('HDEL', key, unpack(fields))
+  redis.call('HSET', key, 'cur', sec, 'rq', rq, 'tk', tk)
+  return sec, rq, tk
+end
+
+-- Milliseconds until a call fits on a deployment, or -1 if it never can.
+local function wait_ms(key, cur, rq, tk, rpm, tpm, tokens)
+  if (rpm >= 0 and rpm < 1) or (tpm >= 0 and tokens > tpm) then
+    return -1
+  end
+  local excess_r = (rpm >= 0) and (rq + 1 - rpm) or -1
+  local excess_t = (tpm >= 0) and (tk + tokens - tpm) or -1
+  if excess_r <= 0 and excess_t <= 0 then
+    return 0
+  end
+  local fields = {}
+  for s = cur - SLOTS + 1, cur do
+    local slot = s % SLOTS
+    fields[#fields + 1] = 'r' .. slot
+    fields[#fields + 1] = 't' .. slot
+  end
+  local values = redis.call('HMGET', key, unpack(fields))
+  local freed_r, freed_t = 0, 0
+  local s = cur - SLOTS + 1
+  for i = 1, #values, 2 do
+    freed_r = freed_r + (tonumber(values[i]) or 0)
+    freed_t = freed_t + (tonumber(values[i + 1]) or 0)
+    if freed_r >= excess_r and freed_t >= excess_t then
+      return math.max(0, (s + SLOTS) * 1000 - now)
+    end
+    s = s + 1
+  end
+  return -1
+end
+
+local command = ARGV[1]
+
+if command == 'admit' then
+  local tokens = tonumber(ARGV[4])
+  local shuffle = ARGV[5] == 'shuffle'
+  local point = tonumber(ARGV[6])
+  local n = #KEYS / 2
+  local state = {}
+  local fits = {}
+  local fewest = nil
+  local tied = {}
+  local weight_sum = 0
+  for i = 1, n do
+    local key = KEYS[i]
+    local cooldown = KEYS[n + i]
+    local base = 7 + (i - 1) * 3
+    local rpm, tpm, weight = tonumber(ARGV[base]), tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2])
+    local cur, rq, tk = advance(key)
+    state[i] = { cur, rq, tk, rpm, tpm }
+    local cooling = cooldown ~= '' and redis.call('EXISTS', cooldown) == 1
+    if not cooling and (rpm < 0 or rq + 1 <= rpm) and (tpm < 0 or tk + tokens <= tpm) then
+      fits[i] = true
+      if shuffle then
+        weight_sum = weight_sum + weight
+      elseif fewest == nil or tk < fewest then
+        fewest = tk
+        tied = { i }
+      elseif tk == fewest then
+        tied[#tied + 1] = i
+      end
+    end
+  end
+  local chosen = nil
+  if shuffle and weight_sum > 0 then
+    local left = point * weight_sum
+    for i = 1, n do
+      if fits[i] then
+        chosen = i
+        left = left - tonumber(ARGV[7 + (i - 1) * 3 + 2])
+        if left < 0 then
+          break
+        end
+      end
+    end
+  elseif #tied > 0 then
+    chosen = tied[math.min(#tied, math.floor(point * #tied) + 1)]
+  end
+  if chosen == nil then
+    local soonest = -1
+    for i = 1, n do
+      local st = state[i]
+      local wait = wait_ms(KEYS[i], st[1], st[2], st[3], st[4], st[5], tokens)
+      if wait >= 0 and (soonest < 0 or wait < soonest) then
+        soonest = wait
+      end
+    end
+    return { 0, soonest }
+  end
+  local key = KEYS[chosen]
+  local cur = state[chosen][1]
+  local slot = cur % SLOTS
+  redis.call('HINCRBY', key, 'r' .. slot, 1)
+  redis.call('HINCRBY', key, 't' .. slot, tokens)
+  redis.call('HINCRBY', key, 'rq', 1)
+  redis.call('HINCRBY', key, 'tk', tokens)
+  redis.call('HSET', key, 'cur', cur)
+  redis.call('PEXPIRE', key, ttl)
+  return { 1, chosen, cur }
+end
+
+if command == 'settle' then
+  local key = KEYS[1]
+  local slot_second = tonumber(ARGV[4])
+  local delta = tonumber(ARGV[5])
+  local cur = advance(key)
+  if slot_second > cur or slot_second <= cur - SLOTS then
+    return 0
+  end
+  local field = 't' .. (slot_second % SLOTS)
+  local have = tonumber(redis.call('HGET', key, field))
+  if have == nil then
+    return 0
+  end
+  if delta < -have then
+    delta = -have
+  end
+  redis.call('HINCRBY', key, field, delta)
+  redis.call('HINCRBY', key, 'tk', delta)
+  redis.call('PEXPIRE', key, ttl)
+  return 1
+end
+
+if command == 'usage' then
+  local _, rq, tk = advance(KEYS[1])
+  return { rq, tk }
+end
+
+if command == 'beat' then
+  local key = KEYS[1]
+  redis.call('ZADD', key, now, ARGV[4])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - tonumber(ARGV[5]))
+  redis.call('PEXPIRE', key, ttl)
+  return redis.call('ZCARD', key)
+end
+
+return redis.error_reply('unknown command ' .. tostring(command))
