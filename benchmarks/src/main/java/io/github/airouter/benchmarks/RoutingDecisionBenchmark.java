@@ -1,0 +1,130 @@
+package io.github.airouter.benchmarks;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import redis.embedded.RedisServer;
+
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
+import io.github.airouter.deployment.Deployment;
+import io.github.airouter.deployment.Limits;
+import io.github.airouter.deployment.ModelGroup;
+import io.github.airouter.deployment.RoutingStrategy;
+import io.github.airouter.usage.Admission;
+import io.github.airouter.usage.InMemoryUsageStore;
+import io.github.airouter.usage.UsageStore;
+import io.github.airouter.usage.redis.RedisUsageStore;
+
+/**
+ * One routing decision (select and reserve, then the reconciliation the router issues after
+ * the call), with no HTTP: the usage store alone. Limits are high enough that every decision
+ * is admitted, so each one does the full work of choosing and reserving.
+ * <p>
+ * {@code store=redis} starts the redis-server that embedded-redis ships, on loopback, and
+ * uses Boot's default client (Lettuce, one shared connection); the reconciliation goes to
+ * the store's background thread, off the measured path, as in production.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode({ Mode.SampleTime, Mode.Throughput })
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class RoutingDecisionBenchmark {
+
+	@Param({ "memory", "redis" })
+	public String store;
+
+	@Param({ "3", "30" })
+	public int deployments;
+
+	private RedisServer redis;
+
+	private LettuceConnectionFactory connectionFactory;
+
+	private UsageStore usageStore;
+
+	private ModelGroup group;
+
+	@Setup(Level.Trial)
+	public void setUp() throws IOException {
+		List<Deployment> members = new ArrayList<>();
+		for (int i = 0; i < this.deployments; i++) {
+			members.add(Deployment.of("deployment-" + i, "gpt-4o", new Limits(1_000_000_000L, 1_000_000_000_000L)));
+		}
+		this.group = new ModelGroup("gpt-4o", RoutingStrategy.USAGE_BASED, members);
+		if ("redis".equals(this.store)) {
+			int port = freePort();
+			this.redis = RedisServer.newRedisServer()
+				.port(port)
+				.bind("127.0.0.1")
+				.setting("save \"\"")
+				.setting("appendonly no")
+				.build();
+			this.redis.start();
+			this.connectionFactory = new LettuceConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1", port));
+			this.connectionFactory.afterPropertiesSet();
+			this.connectionFactory.start();
+			this.usageStore = new RedisUsageStore(this.connectionFactory, RedisUsageStore.Settings.defaults(),
+					Clock.systemUTC(), null);
+		}
+		else {
+			this.usageStore = new InMemoryUsageStore();
+		}
+	}
+
+	@TearDown(Level.Trial)
+	public void tearDown() throws IOException {
+		if (this.usageStore instanceof RedisUsageStore redisStore) {
+			redisStore.close();
+			this.connectionFactory.destroy();
+			this.redis.stop();
+		}
+	}
+
+	private static int freePort() throws IOException {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+	}
+
+	@Benchmark
+	public Admission decide() {
+		Admission admission = this.usageStore.admit(this.group, 120, Set.of());
+		this.usageStore.reconcile(admission.reservation(), 100);
+		return admission;
+	}
+
+	/**
+	 * Keeps the store's background work (Redis settlements) from piling up between
+	 * iterations.
+	 */
+	@TearDown(Level.Iteration)
+	public void drain() {
+		if (this.usageStore instanceof RedisUsageStore redisStore) {
+			redisStore.flush(Duration.ofSeconds(10));
+		}
+	}
+
+}
