@@ -11,11 +11,15 @@
 -- ARGV[2] now in milliseconds, or '' to read Redis TIME (one clock for every instance)
 -- ARGV[3] TTL of the keys written, in milliseconds
 --
--- admit  KEYS: usage hash of each candidate, then its cooldown key (a key that exists means
---        the deployment is cooling down; an empty name means none is checked)
---        ARGV[4] tokens to reserve, ARGV[5] strategy (usage | shuffle), ARGV[6] random in [0,1),
---        ARGV[7..] per candidate: rpm, tpm, weight (-1: unlimited)
---        returns {1, candidate index (1-based), slot second} or {0, wait ms or -1 when never}
+-- admit  KEYS: usage hash of each candidate, then the cooldown key of each (a key that exists
+--        means the deployment is cooling down, for its remaining TTL)
+--        ARGV[4] tokens to reserve, ARGV[5] strategy (usage | shuffle | score),
+--        ARGV[6] random in [0,1), ARGV[7..] per candidate: rpm, tpm (-1: unlimited), weight,
+--        order, score. Only the lowest order among the candidates that fit is considered.
+--        returns {1, candidate index (1-based), slot second}
+--             or {0, wait ms or -1 when never, candidates cooling down}
+-- cool   KEYS[1] cooldown key; ARGV[4] duration ms; keeps a longer cooldown; returns 1
+-- cooling KEYS[1] cooldown key; returns the ms left, 0 when none
 -- settle KEYS[1] usage hash; ARGV[4] slot second, ARGV[5] token delta; returns 1 if applied
 -- usage  KEYS[1] usage hash; returns {requests, tokens}
 -- beat   KEYS[1] instances sorted set; ARGV[4] instance id, ARGV[5] ms after which an instance
@@ -99,61 +103,83 @@ end
 
 local command = ARGV[1]
 
+local PER_CANDIDATE = 5
+
 if command == 'admit' then
   local tokens = tonumber(ARGV[4])
-  local shuffle = ARGV[5] == 'shuffle'
+  local strategy = ARGV[5]
   local point = tonumber(ARGV[6])
   local n = #KEYS / 2
   local state = {}
-  local fits = {}
-  local fewest = nil
-  local tied = {}
-  local weight_sum = 0
+  local best_order = nil
   for i = 1, n do
-    local key = KEYS[i]
-    local cooldown = KEYS[n + i]
-    local base = 7 + (i - 1) * 3
-    local rpm, tpm, weight = tonumber(ARGV[base]), tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2])
-    local cur, rq, tk = advance(key)
-    state[i] = { cur, rq, tk, rpm, tpm }
-    local cooling = cooldown ~= '' and redis.call('EXISTS', cooldown) == 1
-    if not cooling and (rpm < 0 or rq + 1 <= rpm) and (tpm < 0 or tk + tokens <= tpm) then
-      fits[i] = true
-      if shuffle then
-        weight_sum = weight_sum + weight
-      elseif fewest == nil or tk < fewest then
-        fewest = tk
-        tied = { i }
-      elseif tk == fewest then
-        tied[#tied + 1] = i
-      end
+    local base = 7 + (i - 1) * PER_CANDIDATE
+    local rpm, tpm = tonumber(ARGV[base]), tonumber(ARGV[base + 1])
+    local order = tonumber(ARGV[base + 3])
+    local cur, rq, tk = advance(KEYS[i])
+    local cooling = redis.call('PTTL', KEYS[n + i])
+    local fits = cooling < 0 and (rpm < 0 or rq + 1 <= rpm) and (tpm < 0 or tk + tokens <= tpm)
+    state[i] = { cur, rq, tk, rpm, tpm, cooling, fits }
+    if fits and (best_order == nil or order < best_order) then
+      best_order = order
     end
   end
   local chosen = nil
-  if shuffle and weight_sum > 0 then
-    local left = point * weight_sum
-    for i = 1, n do
-      if fits[i] then
-        chosen = i
-        left = left - tonumber(ARGV[7 + (i - 1) * 3 + 2])
-        if left < 0 then
-          break
+  if best_order ~= nil then
+    if strategy == 'shuffle' then
+      local sum = 0
+      for i = 1, n do
+        local base = 7 + (i - 1) * PER_CANDIDATE
+        if state[i][7] and tonumber(ARGV[base + 3]) == best_order then
+          sum = sum + tonumber(ARGV[base + 2])
         end
       end
+      local left = point * sum
+      for i = 1, n do
+        local base = 7 + (i - 1) * PER_CANDIDATE
+        if state[i][7] and tonumber(ARGV[base + 3]) == best_order then
+          chosen = i
+          left = left - tonumber(ARGV[base + 2])
+          if left < 0 then
+            break
+          end
+        end
+      end
+    else
+      local fewest = nil
+      local tied = {}
+      for i = 1, n do
+        local base = 7 + (i - 1) * PER_CANDIDATE
+        if state[i][7] and tonumber(ARGV[base + 3]) == best_order then
+          local key = (strategy == 'score') and tonumber(ARGV[base + 4]) or state[i][3]
+          if fewest == nil or key < fewest then
+            fewest = key
+            tied = { i }
+          elseif key == fewest then
+            tied[#tied + 1] = i
+          end
+        end
+      end
+      chosen = tied[math.min(#tied, math.floor(point * #tied) + 1)]
     end
-  elseif #tied > 0 then
-    chosen = tied[math.min(#tied, math.floor(point * #tied) + 1)]
   end
   if chosen == nil then
     local soonest = -1
+    local cooling_count = 0
     for i = 1, n do
       local st = state[i]
       local wait = wait_ms(KEYS[i], st[1], st[2], st[3], st[4], st[5], tokens)
+      if st[6] >= 0 then
+        cooling_count = cooling_count + 1
+        if wait >= 0 then
+          wait = math.max(wait, st[6])
+        end
+      end
       if wait >= 0 and (soonest < 0 or wait < soonest) then
         soonest = wait
       end
     end
-    return { 0, soonest }
+    return { 0, soonest, cooling_count }
   end
   local key = KEYS[chosen]
   local cur = state[chosen][1]
@@ -165,6 +191,22 @@ if command == 'admit' then
   redis.call('HSET', key, 'cur', cur)
   redis.call('PEXPIRE', key, ttl)
   return { 1, chosen, cur }
+end
+
+if command == 'cool' then
+  local duration = tonumber(ARGV[4])
+  if redis.call('PTTL', KEYS[1]) < duration then
+    redis.call('SET', KEYS[1], '1', 'PX', duration)
+  end
+  return 1
+end
+
+if command == 'cooling' then
+  local left = redis.call('PTTL', KEYS[1])
+  if left < 0 then
+    return 0
+  end
+  return left
 end
 
 if command == 'settle' then

@@ -22,6 +22,9 @@ import org.springframework.core.env.Environment;
 import io.github.airouter.autoconfigure.InvalidRouterConfigurationException.Problem;
 import io.github.airouter.autoconfigure.RouterProperties.UsageStoreType;
 import io.github.airouter.provider.DeploymentClientFactory;
+import io.github.airouter.provider.OpenAiFailureClassifier;
+import io.github.airouter.routing.FailureClassifier;
+import io.github.airouter.routing.RoutingListener;
 import io.github.airouter.routing.Router;
 import io.github.airouter.usage.UsageStore;
 
@@ -59,13 +62,26 @@ public final class RouterAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	Router router(RouterModelList modelList, RouterProperties properties, UsageStore usageStore) {
+	FailureClassifier routerFailureClassifier() {
+		return new OpenAiFailureClassifier();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	Router router(RouterModelList modelList, RouterProperties properties, UsageStore usageStore,
+			FailureClassifier failureClassifier, ObjectProvider<RoutingListener> listeners) {
 		if (properties.getUsageStore() == UsageStoreType.REDIS && !"redis".equals(usageStore.name())) {
 			throw new InvalidRouterConfigurationException(List.of(new Problem("router.usage-store",
 					"is redis, but the application has no RedisConnectionFactory bean (with Lettuce)",
 					"Add spring-boot-starter-data-redis and set spring.data.redis.*, or set router.usage-store=auto.")));
 		}
-		Router router = new Router(modelList.deployments(), properties.getRoutingStrategy(), usageStore);
+		Router router = Router.builder(modelList.deployments())
+			.strategy(properties.getRoutingStrategy())
+			.usageStore(usageStore)
+			.policy(modelList.policy())
+			.failureClassifier(failureClassifier)
+			.listeners(listeners.orderedStream().toList())
+			.build();
 		if (logger.isInfoEnabled()) {
 			logger.info("Routing over " + modelList.deployments().size() + " deployments with the '" + usageStore.name()
 					+ "' usage store, " + properties.getRoutingStrategy().name().toLowerCase(Locale.ROOT).replace('_', '-')

@@ -2,6 +2,7 @@ package io.github.airouter.autoconfigure;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -21,6 +22,7 @@ import io.github.airouter.deployment.Deployment;
 import io.github.airouter.deployment.Limits;
 import io.github.airouter.deployment.ModelMode;
 import io.github.airouter.deployment.Provider;
+import io.github.airouter.routing.RouterPolicy;
 
 /**
  * The model list as validated at start-up: immutable {@link Deployment deployments}, the
@@ -43,12 +45,23 @@ public final class RouterModelList {
 
 	private final Map<String, String> apiKeys;
 
+	private final RouterPolicy policy;
+
 	private RouterModelList(List<Deployment> deployments, @Nullable String defaultModel,
-			@Nullable String defaultEmbeddingModel, Map<String, String> apiKeys) {
+			@Nullable String defaultEmbeddingModel, Map<String, String> apiKeys, RouterPolicy policy) {
 		this.deployments = List.copyOf(deployments);
 		this.defaultModel = defaultModel;
 		this.defaultEmbeddingModel = defaultEmbeddingModel;
 		this.apiKeys = Map.copyOf(apiKeys);
+		this.policy = policy;
+	}
+
+	/**
+	 * How the router retries, cools down and falls back, as configured.
+	 * @return the policy
+	 */
+	public RouterPolicy policy() {
+		return this.policy;
 	}
 
 	/**
@@ -170,10 +183,15 @@ public final class RouterModelList {
 					ModelMode.CHAT);
 			String defaultEmbeddingModel = defaultModel("router.default-embedding-model",
 					this.properties.getDefaultEmbeddingModel(), entries, ModelMode.EMBEDDING);
+			resilience(entries);
 			if (!this.problems.isEmpty()) {
 				throw failure();
 			}
-			return new RouterModelList(deployments, defaultModel, defaultEmbeddingModel, apiKeys);
+			return new RouterModelList(deployments, defaultModel, defaultEmbeddingModel, apiKeys,
+					new RouterPolicy(this.properties.getNumRetries(), this.properties.getCooldownTime(),
+							this.properties.getAllowedFails(), this.properties.getFallbacks(),
+							this.properties.getContextWindowFallbacks(), this.properties.getDefaultFallbacks(),
+							this.properties.getMaxFallbacks()));
 		}
 
 		private @Nullable Deployment deployment(int index, ModelListEntry entry, Map<String, Integer> explicitIds,
@@ -234,6 +252,12 @@ public final class RouterModelList {
 			Long rpm = limit(prefix, "rpm", entry.getRpm(), params.getRpm());
 			Long tpm = limit(prefix, "tpm", entry.getTpm(), params.getTpm());
 			Integer weight = (entry.getWeight() != null) ? entry.getWeight() : params.getWeight();
+			Integer order = (entry.getOrder() != null) ? entry.getOrder() : params.getOrder();
+			Duration timeout = positive(prefix, "timeout", entry.getTimeout(), params.getTimeout(),
+					this.properties.getTimeout());
+			Duration streamTimeout = positive(prefix, "stream-timeout", entry.getStreamTimeout(),
+					params.getStreamTimeout(),
+					(this.properties.getStreamTimeout() != null) ? this.properties.getStreamTimeout() : timeout);
 			if (weight != null && weight <= 0) {
 				problem(prefix + ((entry.getWeight() != null) ? ".weight" : ".params.weight"),
 						"must be positive, was " + weight, "Set a positive weight, or remove it.");
@@ -248,7 +272,8 @@ public final class RouterModelList {
 			}
 			apiKeys.put(id, apiKey);
 			return new Deployment(id, modelName, entry.getModelInfo().getMode(), provider, target, endpoint,
-					(provider == Provider.AZURE) ? apiVersion : null, new Limits(rpm, tpm), weight);
+					(provider == Provider.AZURE) ? apiVersion : null, new Limits(rpm, tpm), weight,
+					(order != null) ? order : Deployment.NO_ORDER, timeout, streamTimeout);
 		}
 
 		private static String derivedId(Provider provider, URI endpoint, String target,
@@ -263,6 +288,84 @@ public final class RouterModelList {
 				id = base + "#" + n;
 			}
 			return id;
+		}
+
+		private Duration positive(String prefix, String name, @Nullable Duration entryValue,
+				@Nullable Duration paramsValue, Duration fallback) {
+			Duration value = (entryValue != null) ? entryValue : paramsValue;
+			if (value != null && (value.isNegative() || value.isZero())) {
+				problem(prefix + ((entryValue != null) ? "." : ".params.") + name, "must be positive, was " + value,
+						"Set a positive duration, e.g. 30s, or remove it to use router." + name + ".");
+				return fallback;
+			}
+			return (value != null) ? value : fallback;
+		}
+
+		/** The retry, cooldown, timeout and fallback settings. */
+		private void resilience(List<ModelListEntry> entries) {
+			RouterProperties p = this.properties;
+			if (p.getNumRetries() < 0) {
+				problem("router.num-retries", "must not be negative, was " + p.getNumRetries(),
+						"Set 0 for no retries, or the number of further attempts, e.g. 2.");
+			}
+			if (p.getAllowedFails() < 1) {
+				problem("router.allowed-fails", "must be at least 1, was " + p.getAllowedFails(),
+						"Set how many failures within a minute cool a deployment down, e.g. 3.");
+			}
+			if (p.getMaxFallbacks() < 0) {
+				problem("router.max-fallbacks", "must not be negative, was " + p.getMaxFallbacks(),
+						"Set 0 for no fallbacks, or the most hops one call may take, e.g. 5.");
+			}
+			requirePositive("router.cooldown-time", p.getCooldownTime());
+			requirePositive("router.timeout", p.getTimeout());
+			if (p.getStreamTimeout() != null) {
+				requirePositive("router.stream-timeout", p.getStreamTimeout());
+			}
+			Map<String, ModelMode> modes = new HashMap<>();
+			for (ModelListEntry entry : entries) {
+				if (StringUtils.hasText(entry.getModelName())) {
+					modes.putIfAbsent(entry.getModelName(), entry.getModelInfo().getMode());
+				}
+			}
+			fallbacks("router.fallbacks", p.getFallbacks(), modes);
+			fallbacks("router.context-window-fallbacks", p.getContextWindowFallbacks(), modes);
+			for (int i = 0; i < p.getDefaultFallbacks().size(); i++) {
+				String target = p.getDefaultFallbacks().get(i);
+				if (!modes.containsKey(target)) {
+					problem("router.default-fallbacks[" + i + "]", "'" + target + "' names no model; models: "
+							+ modes.keySet(), "Name the model-name of an entry.");
+				}
+			}
+		}
+
+		private void fallbacks(String property, Map<String, List<String>> fallbacks, Map<String, ModelMode> modes) {
+			fallbacks.forEach((model, targets) -> {
+				ModelMode mode = modes.get(model);
+				if (mode == null) {
+					problem(property + "." + model, "is set for '" + model + "', which names no model; models: "
+							+ modes.keySet(), "Use the model-name of an entry as the key.");
+					return;
+				}
+				for (int i = 0; i < targets.size(); i++) {
+					String target = targets.get(i);
+					ModelMode targetMode = modes.get(target);
+					if (targetMode == null) {
+						problem(property + "." + model + "[" + i + "]", "'" + target + "' names no model; models: "
+								+ modes.keySet(), "Name the model-name of an entry.");
+					}
+					else if (targetMode != mode) {
+						problem(property + "." + model + "[" + i + "]", "'" + target + "' is an " + lower(targetMode)
+								+ " model, but '" + model + "' is " + lower(mode),
+								"Fall back to a model of the same kind.");
+					}
+				}
+			});
+		}
+
+		private void requirePositive(String property, Duration value) {
+			if (value.isNegative() || value.isZero()) {
+				problem(property, "must be positive, was " + value, "Set a positive duration, e.g. 5s.");
+			}
 		}
 
 		private @Nullable Long limit(String prefix, String name, @Nullable Long entryValue,

@@ -1,12 +1,16 @@
 package io.github.airouter.autoconfigure;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.convert.DurationUnit;
 
 import io.github.airouter.deployment.ModelMode;
 import io.github.airouter.deployment.RoutingStrategy;
@@ -62,6 +66,58 @@ public class RouterProperties {
 	private List<ModelListEntry> modelList = new ArrayList<>();
 
 	/**
+	 * Further attempts of a failed call (429, 5xx, timeout, connection error), each on
+	 * another deployment of its model.
+	 */
+	private int numRetries = 2;
+
+	/**
+	 * How long a deployment cools down after a 429 without Retry-After, or after
+	 * allowed-fails other failures within a minute.
+	 */
+	private Duration cooldownTime = Duration.ofSeconds(5);
+
+	/**
+	 * Failures other than 429 a deployment may have within a minute before it cools down.
+	 */
+	private int allowedFails = 3;
+
+	/**
+	 * How long one call attempt may take; a bare number is seconds. Entries may override it.
+	 */
+	@DurationUnit(ChronoUnit.SECONDS)
+	private Duration timeout = Duration.ofSeconds(60);
+
+	/**
+	 * How long a stream may take to deliver its first chunk; a bare number is seconds.
+	 * Defaults to the timeout. Entries may override it.
+	 */
+	@DurationUnit(ChronoUnit.SECONDS)
+	private @Nullable Duration streamTimeout;
+
+	/**
+	 * Models to try, in order, when a model is exhausted or failing, by model name; e.g.
+	 * gpt-4o: [gpt-4o-mini, gpt-35-turbo].
+	 */
+	private Map<String, List<String>> fallbacks = new LinkedHashMap<>();
+
+	/**
+	 * Models to try when a provider rejects a prompt as too long for the model's context
+	 * window, by model name.
+	 */
+	private Map<String, List<String>> contextWindowFallbacks = new LinkedHashMap<>();
+
+	/**
+	 * Models to try for a model that has no fallbacks of its own.
+	 */
+	private List<String> defaultFallbacks = new ArrayList<>();
+
+	/**
+	 * Most fallback hops one call may take.
+	 */
+	private int maxFallbacks = 5;
+
+	/**
 	 * Where usage is counted: auto (Redis when the application has a RedisConnectionFactory
 	 * bean and Lettuce, else memory), memory, or redis (fail at start-up without Redis).
 	 */
@@ -110,6 +166,78 @@ public class RouterProperties {
 
 	public void setCompletionTokenEstimate(int completionTokenEstimate) {
 		this.completionTokenEstimate = completionTokenEstimate;
+	}
+
+	public int getNumRetries() {
+		return this.numRetries;
+	}
+
+	public void setNumRetries(int numRetries) {
+		this.numRetries = numRetries;
+	}
+
+	public Duration getCooldownTime() {
+		return this.cooldownTime;
+	}
+
+	public void setCooldownTime(Duration cooldownTime) {
+		this.cooldownTime = cooldownTime;
+	}
+
+	public int getAllowedFails() {
+		return this.allowedFails;
+	}
+
+	public void setAllowedFails(int allowedFails) {
+		this.allowedFails = allowedFails;
+	}
+
+	public Duration getTimeout() {
+		return this.timeout;
+	}
+
+	public void setTimeout(Duration timeout) {
+		this.timeout = timeout;
+	}
+
+	public @Nullable Duration getStreamTimeout() {
+		return this.streamTimeout;
+	}
+
+	public void setStreamTimeout(@Nullable Duration streamTimeout) {
+		this.streamTimeout = streamTimeout;
+	}
+
+	public Map<String, List<String>> getFallbacks() {
+		return this.fallbacks;
+	}
+
+	public void setFallbacks(Map<String, List<String>> fallbacks) {
+		this.fallbacks = fallbacks;
+	}
+
+	public Map<String, List<String>> getContextWindowFallbacks() {
+		return this.contextWindowFallbacks;
+	}
+
+	public void setContextWindowFallbacks(Map<String, List<String>> contextWindowFallbacks) {
+		this.contextWindowFallbacks = contextWindowFallbacks;
+	}
+
+	public List<String> getDefaultFallbacks() {
+		return this.defaultFallbacks;
+	}
+
+	public void setDefaultFallbacks(List<String> defaultFallbacks) {
+		this.defaultFallbacks = defaultFallbacks;
+	}
+
+	public int getMaxFallbacks() {
+		return this.maxFallbacks;
+	}
+
+	public void setMaxFallbacks(int maxFallbacks) {
+		this.maxFallbacks = maxFallbacks;
 	}
 
 	public UsageStoreType getUsageStore() {
@@ -273,6 +401,27 @@ public class RouterProperties {
 		private @Nullable Integer weight;
 
 		/**
+		 * Priority tier, lower first: the deployment takes traffic only when every deployment
+		 * of its model with a lower order is over its limits or cooling down. Unset: after
+		 * every ordered tier.
+		 */
+		private @Nullable Integer order;
+
+		/**
+		 * How long one call attempt on this deployment may take, overriding router.timeout;
+		 * a bare number is seconds.
+		 */
+		@DurationUnit(ChronoUnit.SECONDS)
+		private @Nullable Duration timeout;
+
+		/**
+		 * How long a stream from this deployment may take to deliver its first chunk,
+		 * overriding router.stream-timeout; a bare number is seconds.
+		 */
+		@DurationUnit(ChronoUnit.SECONDS)
+		private @Nullable Duration streamTimeout;
+
+		/**
 		 * What the deployment serves, and its stable id.
 		 */
 		private ModelInfo modelInfo = new ModelInfo();
@@ -329,6 +478,30 @@ public class RouterProperties {
 			this.weight = weight;
 		}
 
+		public @Nullable Integer getOrder() {
+			return this.order;
+		}
+
+		public void setOrder(@Nullable Integer order) {
+			this.order = order;
+		}
+
+		public @Nullable Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(@Nullable Duration timeout) {
+			this.timeout = timeout;
+		}
+
+		public @Nullable Duration getStreamTimeout() {
+			return this.streamTimeout;
+		}
+
+		public void setStreamTimeout(@Nullable Duration streamTimeout) {
+			this.streamTimeout = streamTimeout;
+		}
+
 		public ModelInfo getModelInfo() {
 			return this.modelInfo;
 		}
@@ -380,6 +553,25 @@ public class RouterProperties {
 		 * Simple-shuffle weight, when given here as LiteLLM allows; the entry's weight wins.
 		 */
 		private @Nullable Integer weight;
+
+		/**
+		 * Priority tier, when given here as LiteLLM allows; the entry's order wins.
+		 */
+		private @Nullable Integer order;
+
+		/**
+		 * Attempt timeout, when given here as LiteLLM allows (a bare number is seconds); the
+		 * entry's timeout wins.
+		 */
+		@DurationUnit(ChronoUnit.SECONDS)
+		private @Nullable Duration timeout;
+
+		/**
+		 * Stream first-chunk timeout, when given here as LiteLLM allows (a bare number is
+		 * seconds); the entry's stream-timeout wins.
+		 */
+		@DurationUnit(ChronoUnit.SECONDS)
+		private @Nullable Duration streamTimeout;
 
 		public @Nullable String getModel() {
 			return this.model;
@@ -435,6 +627,30 @@ public class RouterProperties {
 
 		public void setWeight(@Nullable Integer weight) {
 			this.weight = weight;
+		}
+
+		public @Nullable Integer getOrder() {
+			return this.order;
+		}
+
+		public void setOrder(@Nullable Integer order) {
+			this.order = order;
+		}
+
+		public @Nullable Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(@Nullable Duration timeout) {
+			this.timeout = timeout;
+		}
+
+		public @Nullable Duration getStreamTimeout() {
+			return this.streamTimeout;
+		}
+
+		public void setStreamTimeout(@Nullable Duration streamTimeout) {
+			this.streamTimeout = streamTimeout;
 		}
 
 		@Override

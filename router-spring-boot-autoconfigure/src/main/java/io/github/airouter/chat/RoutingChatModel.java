@@ -160,7 +160,8 @@ public class RoutingChatModel implements ChatModel {
 			}
 		}
 		builder.model(deployment.target())
-			.deploymentName((deployment.provider() == Provider.AZURE) ? deployment.target() : null);
+			.deploymentName((deployment.provider() == Provider.AZURE) ? deployment.target() : null)
+			.timeout(deployment.timeout());
 		return prompt.mutate().chatOptions(builder.build()).build();
 	}
 

@@ -1,6 +1,7 @@
 package io.github.airouter.deployment;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.Objects;
 
 import org.jspecify.annotations.Nullable;
@@ -21,10 +22,40 @@ import org.jspecify.annotations.Nullable;
  * @param apiVersion the Azure api-version, {@code null} for OpenAI
  * @param limits rpm and tpm over any 60-second window
  * @param weight relative share under {@link RoutingStrategy#SIMPLE_SHUFFLE}, or {@code null}
+ * @param order priority tier, lower first: a deployment takes traffic only when every
+ * deployment of a lower order is over its limits or cooling down ({@link #NO_ORDER} when
+ * unset: after every ordered tier)
+ * @param timeout how long one call attempt may take
+ * @param streamTimeout how long a stream may take to deliver its first chunk
  * @author airouter
  */
 public record Deployment(String id, String modelName, ModelMode mode, Provider provider, String target, URI apiBase,
-		@Nullable String apiVersion, Limits limits, @Nullable Integer weight) {
+		@Nullable String apiVersion, Limits limits, @Nullable Integer weight, int order, Duration timeout,
+		Duration streamTimeout) {
+
+	/** The order of a deployment that sets none: after every ordered tier. */
+	public static final int NO_ORDER = Integer.MAX_VALUE;
+
+	/** The attempt timeout of a deployment that sets none. */
+	public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
+	/**
+	 * A deployment without order, with the default timeouts.
+	 * @param id stable identifier
+	 * @param modelName the public model name
+	 * @param mode what it serves
+	 * @param provider the wire protocol
+	 * @param target the Azure deployment or OpenAI model name
+	 * @param apiBase the endpoint
+	 * @param apiVersion the Azure api-version, or {@code null}
+	 * @param limits rpm and tpm
+	 * @param weight shuffle weight, or {@code null}
+	 */
+	public Deployment(String id, String modelName, ModelMode mode, Provider provider, String target, URI apiBase,
+			@Nullable String apiVersion, Limits limits, @Nullable Integer weight) {
+		this(id, modelName, mode, provider, target, apiBase, apiVersion, limits, weight, NO_ORDER, DEFAULT_TIMEOUT,
+				DEFAULT_TIMEOUT);
+	}
 
 	public Deployment {
 		Objects.requireNonNull(id, "id must not be null");
@@ -34,6 +65,8 @@ public record Deployment(String id, String modelName, ModelMode mode, Provider p
 		Objects.requireNonNull(target, "target must not be null");
 		Objects.requireNonNull(apiBase, "apiBase must not be null");
 		Objects.requireNonNull(limits, "limits must not be null");
+		Objects.requireNonNull(timeout, "timeout must not be null");
+		Objects.requireNonNull(streamTimeout, "streamTimeout must not be null");
 	}
 
 	/**
@@ -56,7 +89,38 @@ public record Deployment(String id, String modelName, ModelMode mode, Provider p
 	 */
 	public Deployment withWeight(@Nullable Integer weight) {
 		return new Deployment(this.id, this.modelName, this.mode, this.provider, this.target, this.apiBase,
-				this.apiVersion, this.limits, weight);
+				this.apiVersion, this.limits, weight, this.order, this.timeout, this.streamTimeout);
+	}
+
+	/**
+	 * A copy of this deployment with other limits.
+	 * @param limits the limits
+	 * @return the copy
+	 */
+	public Deployment withLimits(Limits limits) {
+		return new Deployment(this.id, this.modelName, this.mode, this.provider, this.target, this.apiBase,
+				this.apiVersion, limits, this.weight, this.order, this.timeout, this.streamTimeout);
+	}
+
+	/**
+	 * A copy of this deployment in another priority tier.
+	 * @param order the order, lower first
+	 * @return the copy
+	 */
+	public Deployment withOrder(int order) {
+		return new Deployment(this.id, this.modelName, this.mode, this.provider, this.target, this.apiBase,
+				this.apiVersion, this.limits, this.weight, order, this.timeout, this.streamTimeout);
+	}
+
+	/**
+	 * A copy of this deployment with other timeouts.
+	 * @param timeout how long one call attempt may take
+	 * @param streamTimeout how long a stream may take to deliver its first chunk
+	 * @return the copy
+	 */
+	public Deployment withTimeouts(Duration timeout, Duration streamTimeout) {
+		return new Deployment(this.id, this.modelName, this.mode, this.provider, this.target, this.apiBase,
+				this.apiVersion, this.limits, this.weight, this.order, timeout, streamTimeout);
 	}
 
 	/**
@@ -71,7 +135,7 @@ public record Deployment(String id, String modelName, ModelMode mode, Provider p
 	@Override
 	public String toString() {
 		return this.id + " (" + this.provider.prefix() + "/" + this.target + " @" + apiBaseHost() + ", " + this.limits
-				+ ")";
+				+ ((this.order != NO_ORDER) ? ", order=" + this.order : "") + ")";
 	}
 
 }

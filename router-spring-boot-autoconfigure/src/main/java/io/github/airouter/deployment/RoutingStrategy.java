@@ -19,6 +19,28 @@ public enum RoutingStrategy {
 	 * one, else by {@code rpm} when every deployment sets it, else by {@code tpm} when every
 	 * deployment sets it, else uniform.
 	 */
-	SIMPLE_SHUFFLE
+	SIMPLE_SHUFFLE,
+
+	/**
+	 * The deployment with the fewest calls in flight from this instance; ties broken at
+	 * random.
+	 */
+	LEAST_BUSY,
+
+	/**
+	 * The deployment with the lowest recent latency (time to first chunk for streams), as an
+	 * exponentially weighted average over this instance's calls; a deployment not yet measured
+	 * goes first. Ties broken at random.
+	 */
+	LATENCY_BASED;
+
+	/**
+	 * Whether the choice ranks deployments by a score the router measures (in-flight calls,
+	 * latency) rather than by usage or weight.
+	 * @return whether the strategy needs scores
+	 */
+	public boolean usesScores() {
+		return this == LEAST_BUSY || this == LATENCY_BASED;
+	}
 
 }

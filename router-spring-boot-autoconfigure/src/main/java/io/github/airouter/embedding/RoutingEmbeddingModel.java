@@ -155,7 +155,8 @@ public class RoutingEmbeddingModel implements EmbeddingModel {
 			builder.dimensions(options.getDimensions());
 		}
 		builder.model(deployment.target())
-			.deploymentName((deployment.provider() == Provider.AZURE) ? deployment.target() : null);
+			.deploymentName((deployment.provider() == Provider.AZURE) ? deployment.target() : null)
+			.timeout(deployment.timeout());
 		return new EmbeddingRequest(request.getInstructions(), builder.build());
 	}
 

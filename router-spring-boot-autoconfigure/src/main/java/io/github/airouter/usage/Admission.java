@@ -64,6 +64,26 @@ public final class Admission {
 	}
 
 	/**
+	 * A call refused because every deployment considered is at its limits or cooling down.
+	 * @param deployments how many deployments were considered
+	 * @param cooling how many of them are cooling down
+	 * @param retryAfter when the first could take the call
+	 * @return the admission
+	 */
+	public static Admission unavailable(int deployments, int cooling, Duration retryAfter) {
+		if (cooling == 0) {
+			return atLimits(deployments, retryAfter);
+		}
+		if (cooling == deployments) {
+			return rejected(retryAfter, "all " + deployments + " deployments are cooling down after failures");
+		}
+		int atLimits = deployments - cooling;
+		return rejected(retryAfter, atLimits + ((atLimits == 1) ? " deployment is" : " deployments are")
+				+ " at the rpm or tpm limit of the current 60 s window and " + cooling
+				+ ((cooling == 1) ? " is" : " are") + " cooling down after failures");
+	}
+
+	/**
 	 * A call refused because every deployment considered is at its limits.
 	 * @param deployments how many deployments were considered
 	 * @param retryAfter when the first could take the call

@@ -18,8 +18,8 @@ import io.github.airouter.deployment.RoutingStrategy;
 
 /**
  * A {@link UsageStore} in this JVM's memory: exact for one application instance. Each model
- * group has its own lock, under which a decision reads the group's windows, picks and
- * reserves; a decision costs a few hundred nanoseconds and groups never contend.
+ * group has its own lock, under which a decision reads the group's windows and cooldowns,
+ * picks and reserves; a decision costs a few hundred nanoseconds and groups never contend.
  * <p>
  * Time comes from the given {@link Clock}; see {@link SlidingWindow} for the accuracy of
  * the 60-second window.
@@ -57,71 +57,90 @@ public final class InMemoryUsageStore implements UsageStore {
 	}
 
 	@Override
-	public Admission admit(ModelGroup group, long tokens, Set<String> excluded) {
+	public Admission admit(ModelGroup group, long tokens, Set<String> excluded, double @Nullable [] scores) {
 		Lane lane = lane(group.name());
 		List<Deployment> deployments = group.deployments();
+		int n = deployments.size();
 		synchronized (lane) {
 			long nowMillis = this.clock.millis();
 			long nowSecond = Math.floorDiv(nowMillis, 1000);
-			int chosen = -1;
-			long fewestTokens = Long.MAX_VALUE;
-			int ties = 0;
-			double weightSum = 0;
-			double[] weights = (group.strategy() == RoutingStrategy.SIMPLE_SHUFFLE) ? new double[deployments.size()]
-					: null;
-			for (int i = 0; i < deployments.size(); i++) {
+			// pass 1: who fits, and the lowest tier among them
+			boolean[] fits = new boolean[n];
+			int bestOrder = Integer.MAX_VALUE;
+			boolean any = false;
+			for (int i = 0; i < n; i++) {
 				Deployment deployment = deployments.get(i);
-				if (excluded.contains(deployment.id())) {
+				if (excluded.contains(deployment.id()) || lane.coolingUntil(deployment.id()) > nowMillis) {
 					continue;
 				}
 				SlidingWindow window = lane.window(deployment.id(), nowSecond);
-				if (!window.fits(deployment.limits().rpm(), deployment.limits().tpm(), 1, tokens)) {
-					continue;
-				}
-				if (weights != null) {
-					weights[i] = group.shuffleWeight(i);
-					weightSum += weights[i];
-				}
-				else if (window.tokens() < fewestTokens) {
-					fewestTokens = window.tokens();
-					chosen = i;
-					ties = 1;
-				}
-				else if (window.tokens() == fewestTokens && random().nextInt(++ties) == 0) {
-					chosen = i;
+				if (window.fits(deployment.limits().rpm(), deployment.limits().tpm(), 1, tokens)) {
+					fits[i] = true;
+					any = true;
+					bestOrder = Math.min(bestOrder, deployment.order());
 				}
 			}
-			if (weights != null && weightSum > 0) {
-				chosen = pickWeighted(weights, weightSum);
-			}
-			if (chosen < 0) {
+			if (!any) {
 				return reject(lane, group, tokens, excluded, nowMillis, nowSecond);
 			}
+			// pass 2: the strategy chooses within that tier
+			int chosen = choose(group, lane, fits, bestOrder, scores, nowSecond);
 			Deployment deployment = deployments.get(chosen);
 			long slot = lane.window(deployment.id(), nowSecond).add(1, tokens);
 			return Admission.admitted(new Reservation(deployment, tokens, slot));
 		}
 	}
 
-	private int pickWeighted(double[] weights, double weightSum) {
-		double point = random().nextDouble() * weightSum;
-		int last = -1;
-		for (int i = 0; i < weights.length; i++) {
-			if (weights[i] > 0) {
-				last = i;
-				point -= weights[i];
-				if (point < 0) {
-					return i;
+	private int choose(ModelGroup group, Lane lane, boolean[] fits, int order, double @Nullable [] scores,
+			long nowSecond) {
+		List<Deployment> deployments = group.deployments();
+		RoutingStrategy strategy = group.strategy();
+		if (strategy == RoutingStrategy.SIMPLE_SHUFFLE) {
+			double sum = 0;
+			for (int i = 0; i < fits.length; i++) {
+				if (fits[i] && deployments.get(i).order() == order) {
+					sum += group.shuffleWeight(i);
 				}
 			}
+			double point = random().nextDouble() * sum;
+			int last = -1;
+			for (int i = 0; i < fits.length; i++) {
+				if (fits[i] && deployments.get(i).order() == order) {
+					last = i;
+					point -= group.shuffleWeight(i);
+					if (point < 0) {
+						return i;
+					}
+				}
+			}
+			return last;
 		}
-		return last;
+		boolean byScore = strategy.usesScores() && scores != null;
+		int chosen = -1;
+		double best = Double.MAX_VALUE;
+		int ties = 0;
+		for (int i = 0; i < fits.length; i++) {
+			if (!fits[i] || deployments.get(i).order() != order) {
+				continue;
+			}
+			double key = byScore ? scores[i] : lane.window(deployments.get(i).id(), nowSecond).tokens();
+			if (chosen < 0 || key < best) {
+				best = key;
+				chosen = i;
+				ties = 1;
+			}
+			else if (key == best && random().nextInt(++ties) == 0) {
+				chosen = i;
+			}
+		}
+		return chosen;
 	}
 
 	private Admission reject(Lane lane, ModelGroup group, long tokens, Set<String> excluded, long nowMillis,
 			long nowSecond) {
 		long soonest = -1;
 		int considered = 0;
+		int cooling = 0;
 		for (Deployment deployment : group.deployments()) {
 			if (excluded.contains(deployment.id())) {
 				continue;
@@ -129,6 +148,11 @@ public final class InMemoryUsageStore implements UsageStore {
 			considered++;
 			long wait = lane.window(deployment.id(), nowSecond)
 				.millisUntilFits(nowMillis, deployment.limits().rpm(), deployment.limits().tpm(), 1, tokens);
+			long coolingFor = lane.coolingUntil(deployment.id()) - nowMillis;
+			if (coolingFor > 0) {
+				cooling++;
+				wait = (wait < 0) ? -1 : Math.max(wait, coolingFor);
+			}
 			if (wait >= 0 && (soonest < 0 || wait < soonest)) {
 				soonest = wait;
 			}
@@ -139,7 +163,25 @@ public final class InMemoryUsageStore implements UsageStore {
 		if (soonest < 0) {
 			return Admission.tooLarge(tokens);
 		}
-		return Admission.atLimits(considered, Duration.ofMillis(soonest));
+		return Admission.unavailable(considered, cooling, Duration.ofMillis(soonest));
+	}
+
+	@Override
+	public void coolDown(Deployment deployment, Duration duration) {
+		Lane lane = lane(deployment.modelName());
+		synchronized (lane) {
+			long until = this.clock.millis() + duration.toMillis();
+			lane.cooldowns.merge(deployment.id(), until, Math::max);
+		}
+	}
+
+	@Override
+	public Duration cooldownRemaining(Deployment deployment) {
+		Lane lane = lane(deployment.modelName());
+		synchronized (lane) {
+			long left = lane.coolingUntil(deployment.id()) - this.clock.millis();
+			return (left > 0) ? Duration.ofMillis(left) : Duration.ZERO;
+		}
 	}
 
 	/**
@@ -206,6 +248,13 @@ public final class InMemoryUsageStore implements UsageStore {
 	private static final class Lane {
 
 		private final Map<String, SlidingWindow> windows = new HashMap<>();
+
+		private final Map<String, Long> cooldowns = new HashMap<>();
+
+		long coolingUntil(String deploymentId) {
+			Long until = this.cooldowns.get(deploymentId);
+			return (until != null) ? until : 0;
+		}
 
 		SlidingWindow window(String deploymentId, long nowSecond) {
 			SlidingWindow window = this.windows.computeIfAbsent(deploymentId, (id) -> new SlidingWindow());

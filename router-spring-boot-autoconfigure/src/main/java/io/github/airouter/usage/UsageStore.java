@@ -1,9 +1,13 @@
 package io.github.airouter.usage;
 
+import java.time.Duration;
 import java.util.Set;
+
+import org.jspecify.annotations.Nullable;
 
 import io.github.airouter.deployment.Deployment;
 import io.github.airouter.deployment.ModelGroup;
+import io.github.airouter.deployment.RoutingStrategy;
 
 /**
  * Tracks each deployment's requests and tokens over a sliding 60-second window, and admits
@@ -18,15 +22,45 @@ import io.github.airouter.deployment.ModelGroup;
 public interface UsageStore {
 
 	/**
-	 * Choose, among the group's deployments not in {@code excluded}, one that can take
-	 * {@code tokens} more tokens and one more request without exceeding its limits, per the
-	 * group's strategy, and reserve that capacity.
+	 * Choose, among the group's deployments not in {@code excluded} and not cooling down, one
+	 * that can take {@code tokens} more tokens and one more request without exceeding its
+	 * limits, and reserve that capacity. Only the lowest {@link Deployment#order() order}
+	 * among those that fit is considered; within it the group's strategy chooses: fewest
+	 * tokens in the window, a weighted shuffle, or the lowest of {@code scores}.
 	 * @param group the model group
 	 * @param tokens the estimated tokens of the call
 	 * @param excluded ids of deployments not to choose (for instance one that just failed)
+	 * @param scores for strategies that {@link RoutingStrategy#usesScores() use scores}, one
+	 * per deployment of the group, in its order (lower is better); else {@code null}
 	 * @return the reservation, or a refusal with the time until capacity frees up
 	 */
-	Admission admit(ModelGroup group, long tokens, Set<String> excluded);
+	Admission admit(ModelGroup group, long tokens, Set<String> excluded, double @Nullable [] scores);
+
+	/**
+	 * {@link #admit(ModelGroup, long, Set, double[]) Admit} a call without scores.
+	 * @param group the model group
+	 * @param tokens the estimated tokens of the call
+	 * @param excluded ids of deployments not to choose
+	 * @return the reservation, or a refusal
+	 */
+	default Admission admit(ModelGroup group, long tokens, Set<String> excluded) {
+		return admit(group, tokens, excluded, null);
+	}
+
+	/**
+	 * Take a deployment out of routing for a while (after a 429, or repeated failures). A
+	 * cooldown already running for longer is kept.
+	 * @param deployment the deployment
+	 * @param duration how long
+	 */
+	void coolDown(Deployment deployment, Duration duration);
+
+	/**
+	 * How long a deployment still cools down.
+	 * @param deployment the deployment
+	 * @return the time left, {@link Duration#ZERO} when it is not cooling down
+	 */
+	Duration cooldownRemaining(Deployment deployment);
 
 	/**
 	 * Replace a reservation's estimated tokens with those the provider reported; the

@@ -784,9 +784,19 @@ class RouterAutoConfigurationTests {
 		private final InMemoryUsageStore delegate = new InMemoryUsageStore();
 
 		@Override
-		public Admission admit(ModelGroup group, long tokens, Set<String> excluded) {
+		public Admission admit(ModelGroup group, long tokens, Set<String> excluded, double[] scores) {
 			this.admissions.add(group.name());
-			return this.delegate.admit(group, tokens, excluded);
+			return this.delegate.admit(group, tokens, excluded, scores);
+		}
+
+		@Override
+		public void coolDown(Deployment deployment, java.time.Duration duration) {
+			this.delegate.coolDown(deployment, duration);
+		}
+
+		@Override
+		public java.time.Duration cooldownRemaining(Deployment deployment) {
+			return this.delegate.cooldownRemaining(deployment);
 		}
 
 		@Override

@@ -44,7 +44,8 @@ import io.github.airouter.usage.WindowUsage;
  * <p>
  * <b>One round trip per decision.</b> A Lua script reads the window of every candidate
  * deployment, drops those in cooldown or over a limit, picks per the strategy and reserves
- * the call, atomically; time comes from Redis {@code TIME}. Reconciling a call's actual usage
+ * the call, atomically, within the lowest priority tier that has room; time comes from
+ * Redis {@code TIME}. Reconciling a call's actual usage
  * happens off the caller's path: settlements are queued and sent in batches, pipelined, by a
  * background thread.
  * <p>
@@ -78,9 +79,19 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 
 	private static final byte[] REDIS_TIME = new byte[0];
 
+	private static final byte[] ZERO = bytes("0");
+
 	private static final byte[] USAGE_STRATEGY = bytes("usage");
 
 	private static final byte[] SHUFFLE_STRATEGY = bytes("shuffle");
+
+	private static final byte[] SCORE_STRATEGY = bytes("score");
+
+	private static final byte[] COOL = bytes("cool");
+
+	private static final byte[] COOLING = bytes("cooling");
+
+	private static final int PER_CANDIDATE = 5;
 
 	private static final int SETTLEMENT_BATCH = 256;
 
@@ -167,9 +178,9 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 	}
 
 	@Override
-	public Admission admit(ModelGroup group, long tokens, Set<String> excluded) {
+	public Admission admit(ModelGroup group, long tokens, Set<String> excluded, double @Nullable [] scores) {
 		if (!this.available.get()) {
-			return admitFromMemory(group, tokens, excluded);
+			return admitFromMemory(group, tokens, excluded, scores);
 		}
 		GroupKeys groupKeys = this.keys.computeIfAbsent(group.name(), (name) -> new GroupKeys(group, this.settings));
 		List<Integer> candidates = new ArrayList<>(group.deployments().size());
@@ -183,18 +194,22 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 		}
 		int n = candidates.size();
 		byte[][] keys = new byte[2 * n][];
-		byte[][] args = new byte[6 + 3 * n][];
+		byte[][] args = new byte[6 + PER_CANDIDATE * n][];
+		boolean byScore = group.strategy().usesScores() && scores != null;
 		args[0] = ADMIT;
 		args[1] = REDIS_TIME;
 		args[2] = this.ttlMillis;
 		args[3] = bytes(Long.toString(tokens));
-		args[4] = (group.strategy() == RoutingStrategy.SIMPLE_SHUFFLE) ? SHUFFLE_STRATEGY : USAGE_STRATEGY;
+		args[4] = (group.strategy() == RoutingStrategy.SIMPLE_SHUFFLE) ? SHUFFLE_STRATEGY
+				: byScore ? SCORE_STRATEGY : USAGE_STRATEGY;
 		args[5] = bytes(Double.toString(random().nextDouble()));
 		for (int c = 0; c < n; c++) {
 			int i = candidates.get(c);
 			keys[c] = groupKeys.usage[i];
 			keys[n + c] = groupKeys.cooldown[i];
-			System.arraycopy(groupKeys.limitArgs[i], 0, args, 6 + 3 * c, 3);
+			int base = 6 + PER_CANDIDATE * c;
+			System.arraycopy(groupKeys.candidateArgs[i], 0, args, base, PER_CANDIDATE - 1);
+			args[base + PER_CANDIDATE - 1] = byScore ? bytes(Double.toString(scores[i])) : ZERO;
 		}
 		List<?> answer;
 		try {
@@ -202,11 +217,11 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 		}
 		catch (RedisUnavailableException ex) {
 			markUnavailable(ex.getMessage());
-			return admitFromMemory(group, tokens, excluded);
+			return admitFromMemory(group, tokens, excluded, scores);
 		}
 		if (answer == null || answer.size() < 2) {
 			markUnavailable("unexpected answer " + answer);
-			return admitFromMemory(group, tokens, excluded);
+			return admitFromMemory(group, tokens, excluded, scores);
 		}
 		if (number(answer.get(0)) == 1) {
 			Deployment deployment = group.deployments().get(candidates.get((int) number(answer.get(1)) - 1));
@@ -214,7 +229,8 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 			return Admission.admitted(new Reservation(deployment, tokens, number(answer.get(2))));
 		}
 		long wait = number(answer.get(1));
-		return (wait < 0) ? Admission.tooLarge(tokens) : Admission.atLimits(n, Duration.ofMillis(wait));
+		int cooling = (answer.size() > 2) ? (int) number(answer.get(2)) : 0;
+		return (wait < 0) ? Admission.tooLarge(tokens) : Admission.unavailable(n, cooling, Duration.ofMillis(wait));
 	}
 
 	private static long number(Object value) {
@@ -224,7 +240,8 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 		return Long.parseLong(new String((byte[]) value, StandardCharsets.UTF_8));
 	}
 
-	private Admission admitFromMemory(ModelGroup group, long tokens, Set<String> excluded) {
+	private Admission admitFromMemory(ModelGroup group, long tokens, Set<String> excluded,
+			double @Nullable [] scores) {
 		this.fallbackDecisions.incrementAndGet();
 		this.outageDecisions.incrementAndGet();
 		double share = fallbackShare();
@@ -236,7 +253,7 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 			exclude = new java.util.HashSet<>(excluded);
 			exclude.addAll(scaled.unusable);
 		}
-		Admission admission = this.fallback.admit(scaled.group, tokens, exclude);
+		Admission admission = this.fallback.admit(scaled.group, tokens, exclude, scores);
 		if (admission.isAdmitted()) {
 			this.fallbackReservations.add(admission.reservation());
 		}
@@ -269,6 +286,41 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 		if (!this.settlements.offer(new Settlement(reservation, delta))) {
 			this.droppedSettlements.incrementAndGet();
 		}
+	}
+
+	/**
+	 * Cool the deployment down in Redis, for every instance, and in this instance's fallback
+	 * store, so the cooldown also holds during an outage.
+	 */
+	@Override
+	public void coolDown(Deployment deployment, Duration duration) {
+		this.fallback.coolDown(deployment, duration);
+		if (this.available.get()) {
+			try {
+				this.script.run(false, new byte[][] { bytes(cooldownKey(deployment)) },
+						new byte[][] { COOL, REDIS_TIME, this.ttlMillis, bytes(Long.toString(duration.toMillis())) });
+			}
+			catch (RedisUnavailableException ex) {
+				markUnavailable(ex.getMessage());
+			}
+		}
+	}
+
+	@Override
+	public Duration cooldownRemaining(Deployment deployment) {
+		if (this.available.get()) {
+			try {
+				Object left = this.script.run(false, new byte[][] { bytes(cooldownKey(deployment)) },
+						new byte[][] { COOLING, REDIS_TIME, this.ttlMillis });
+				if (left != null) {
+					return Duration.ofMillis(number(left));
+				}
+			}
+			catch (RedisUnavailableException ex) {
+				markUnavailable(ex.getMessage());
+			}
+		}
+		return this.fallback.cooldownRemaining(deployment);
 	}
 
 	@Override
@@ -465,14 +517,20 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 			this.droppedSettlements.addAndGet(batch.size());
 			return;
 		}
+		// settlements of one deployment's same second add up: one script call for all of them
+		Map<String, Long> deltas = new java.util.LinkedHashMap<>();
+		for (Settlement settlement : batch) {
+			Reservation reservation = settlement.reservation();
+			deltas.merge(usageKey(reservation.deployment()) + '\n' + reservation.slot(), settlement.delta(), Long::sum);
+		}
 		try (RedisConnection connection = this.script.connection()) {
-			List<RedisFuture<Object>> pending = new ArrayList<>(batch.size());
-			for (Settlement settlement : batch) {
-				Reservation reservation = settlement.reservation();
+			List<RedisFuture<Object>> pending = new ArrayList<>(deltas.size());
+			for (Map.Entry<String, Long> entry : deltas.entrySet()) {
+				int newline = entry.getKey().lastIndexOf('\n');
 				RedisFuture<Object> future = this.script.start(connection,
-						new byte[][] { bytes(usageKey(reservation.deployment())) },
-						new byte[][] { SETTLE, REDIS_TIME, this.ttlMillis, bytes(Long.toString(reservation.slot())),
-								bytes(Long.toString(settlement.delta())) });
+						new byte[][] { bytes(entry.getKey().substring(0, newline)) },
+						new byte[][] { SETTLE, REDIS_TIME, this.ttlMillis, bytes(entry.getKey().substring(newline + 1)),
+								bytes(Long.toString(entry.getValue())) });
 				if (future != null) {
 					pending.add(future);
 				}
@@ -567,22 +625,22 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 
 		private final byte[][] cooldown;
 
-		private final byte[][][] limitArgs;
+		private final byte[][][] candidateArgs;
 
 		GroupKeys(ModelGroup group, Settings settings) {
 			int n = group.deployments().size();
 			this.usage = new byte[n][];
 			this.cooldown = new byte[n][];
-			this.limitArgs = new byte[n][][];
+			this.candidateArgs = new byte[n][][];
 			for (int i = 0; i < n; i++) {
 				Deployment deployment = group.deployments().get(i);
 				this.usage[i] = bytes(usageKey(settings.keyPrefix(), deployment));
 				this.cooldown[i] = bytes(cooldownKey(settings.keyPrefix(), deployment));
 				Limits limits = deployment.limits();
-				this.limitArgs[i] = new byte[][] {
+				this.candidateArgs[i] = new byte[][] {
 						bytes(Long.toString((limits.requestsPerMinute() != null) ? limits.requestsPerMinute() : -1)),
 						bytes(Long.toString((limits.tokensPerMinute() != null) ? limits.tokensPerMinute() : -1)),
-						bytes(Double.toString(group.shuffleWeight(i))) };
+						bytes(Double.toString(group.shuffleWeight(i))), bytes(Integer.toString(deployment.order())) };
 			}
 		}
 
@@ -613,9 +671,7 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 					rpm = (rpm != null && rpm == 0) ? 1L : rpm;
 					tpm = (tpm != null && tpm == 0) ? 1L : tpm;
 				}
-				scaled.add(new Deployment(deployment.id(), deployment.modelName(), deployment.mode(),
-						deployment.provider(), deployment.target(), deployment.apiBase(), deployment.apiVersion(),
-						new Limits(rpm, tpm), deployment.weight()));
+				scaled.add(deployment.withLimits(new Limits(rpm, tpm)));
 			}
 			this.group = new ModelGroup(source.name(), source.strategy(), scaled);
 		}

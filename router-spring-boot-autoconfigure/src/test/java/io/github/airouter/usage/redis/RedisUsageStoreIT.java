@@ -199,7 +199,7 @@ class RedisUsageStoreIT {
 			assertThat(calls).containsEntry("evalsha", 50L);
 			// everything else ran inside the script, or is this test's own connection
 			assertThat(calls.keySet()).isSubsetOf("evalsha", "hmget", "hdel", "hset", "hincrby", "time", "exists",
-					"pexpire", "del", "hello", "client", "config", "info");
+					"pexpire", "pttl", "del", "hello", "client", "config", "info");
 			admissions.forEach((admission) -> store.reconcile(admission.reservation(), 7));
 			assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
 			assertThat(store.usage(group.deployments().get(0)).tokens() + store.usage(group.deployments().get(1)).tokens()

@@ -61,8 +61,13 @@ class UsageScriptIT {
 		return PREFIX + "{gpt-4o}:cooldown:" + id;
 	}
 
-	/** A candidate: id, rpm, tpm, weight (-1 unlimited). */
-	private record Candidate(String id, long rpm, long tpm, double weight) {
+	/** A candidate: id, rpm, tpm (-1 unlimited), weight, order, score. */
+	private record Candidate(String id, long rpm, long tpm, double weight, int order, double score) {
+
+		Candidate(String id, long rpm, long tpm, double weight) {
+			this(id, rpm, tpm, weight, Integer.MAX_VALUE, 0);
+		}
+
 	}
 
 	private static Candidate candidate(String id, long rpm, long tpm) {
@@ -81,6 +86,8 @@ class UsageScriptIT {
 			args.add(bytes(Long.toString(candidates[i].rpm())));
 			args.add(bytes(Long.toString(candidates[i].tpm())));
 			args.add(bytes(Double.toString(candidates[i].weight())));
+			args.add(bytes(Integer.toString(candidates[i].order())));
+			args.add(bytes(Double.toString(candidates[i].score())));
 		}
 		List<?> answer = (List<?>) script.run(true, keys, args.toArray(byte[][]::new));
 		return answer.stream().map((value) -> ((Number) value).longValue()).toList();
@@ -137,9 +144,9 @@ class UsageScriptIT {
 		assertThat(admit(1_000_500, 1, "usage", 0, a).get(0)).isEqualTo(1);
 		assertThat(admit(1_030_000, 1, "usage", 0, a).get(0)).isEqualTo(1);
 		// second 1000 is counted until second 1061 begins
-		assertThat(admit(1_060_900, 1, "usage", 0, a)).containsExactly(0L, 100L);
+		assertThat(admit(1_060_900, 1, "usage", 0, a)).containsExactly(0L, 100L, 0L);
 		assertThat(admit(1_061_000, 1, "usage", 0, a)).containsExactly(1L, 1L, 1_061L);
-		assertThat(admit(1_061_001, 1, "usage", 0, a)).containsExactly(0L, 29_999L);
+		assertThat(admit(1_061_001, 1, "usage", 0, a)).containsExactly(0L, 29_999L, 0L);
 		assertThat(usage(1_061_002, "a")).containsExactly(2L, 2L);
 	}
 
@@ -158,8 +165,8 @@ class UsageScriptIT {
 		Candidate b = candidate("b", -1, 500);
 		assertThat(admit(1_000_000, 600, "usage", 0, a, b)).containsExactly(1L, 1L, 1_000L);
 		assertThat(admit(1_000_000, 450, "usage", 0, a, b)).containsExactly(1L, 2L, 1_000L);
-		assertThat(admit(1_005_000, 450, "usage", 0, a, b)).containsExactly(0L, 56_000L);
-		assertThat(admit(1_005_000, 1_001, "usage", 0, a, b)).containsExactly(0L, -1L);
+		assertThat(admit(1_005_000, 450, "usage", 0, a, b)).containsExactly(0L, 56_000L, 0L);
+		assertThat(admit(1_005_000, 1_001, "usage", 0, a, b)).containsExactly(0L, -1L, 0L);
 	}
 
 	@Test
@@ -200,6 +207,55 @@ class UsageScriptIT {
 	}
 
 	@Test
+	void whenEveryDeploymentIsCoolingDownTheWaitIsUntilTheFirstComesBack() {
+		Candidate a = candidate("a", -1, -1);
+		Candidate b = candidate("b", -1, -1);
+		cool("a", 30_000);
+		cool("b", 12_000);
+		List<Long> answer = admit(1_000_000, 10, "usage", 0, a, b);
+		assertThat(answer.get(0)).isZero();
+		assertThat(answer.get(1)).isBetween(11_000L, 12_000L);
+		assertThat(answer.get(2)).isEqualTo(2);
+	}
+
+	@Test
+	void aCooldownIsNeverShortenedByALaterOne() {
+		cool("a", 30_000);
+		cool("a", 1_000);
+		long left = redis.commands((c) -> c.pttl(cooldownKey("a")));
+		assertThat(left).isGreaterThan(29_000);
+		cool("a", 60_000);
+		left = redis.commands((c) -> c.pttl(cooldownKey("a")));
+		assertThat(left).isGreaterThan(59_000);
+	}
+
+	@Test
+	void aHigherTierTakesTrafficOnlyWhenEveryLowerOneIsFull() {
+		Candidate ptu = new Candidate("ptu", 2, -1, 1, 1, 0);
+		Candidate payg = new Candidate("payg", -1, -1, 1, 2, 0);
+		Candidate unordered = new Candidate("other", -1, -1, 1, Integer.MAX_VALUE, 0);
+		assertThat(admit(1_000_000, 1, "usage", 0.99, payg, unordered, ptu).get(1)).isEqualTo(3);
+		assertThat(admit(1_000_000, 1, "usage", 0.99, payg, unordered, ptu).get(1)).isEqualTo(3);
+		// the provisioned tier is full: pay-as-you-go, never the unordered one
+		for (int i = 0; i < 5; i++) {
+			assertThat(admit(1_000_000, 1, "usage", 0.99, payg, unordered, ptu).get(1)).isEqualTo(1);
+		}
+	}
+
+	@Test
+	void theScoreStrategyPicksTheLowestScore() {
+		Candidate busy = new Candidate("busy", -1, -1, 1, Integer.MAX_VALUE, 4);
+		Candidate idle = new Candidate("idle", -1, -1, 1, Integer.MAX_VALUE, 1);
+		assertThat(admit(1_000_000, 1, "score", 0.0, busy, idle).get(1)).isEqualTo(2);
+		assertThat(admit(1_000_000, 1, "score", 0.99, busy, idle).get(1)).isEqualTo(2);
+	}
+
+	private static void cool(String id, long millis) {
+		script.run(false, new byte[][] { bytes(cooldownKey(id)) }, new byte[][] { bytes("cool"), bytes("1000000"),
+				bytes(Long.toString(TTL)), bytes(Long.toString(millis)) });
+	}
+
+	@Test
 	void settlementReconcilesTheReservedSlotAndNeverGoesBelowZero() {
 		Candidate a = candidate("a", -1, 1_000);
 		admit(1_000_000, 900, "usage", 0, a);
@@ -226,7 +282,7 @@ class UsageScriptIT {
 	void withoutAnExplicitTimeTheScriptReadsRedisTime() {
 		byte[][] keys = { bytes(usageKey("a")), bytes(cooldownKey("a")) };
 		byte[][] args = { bytes("admit"), new byte[0], bytes(Long.toString(TTL)), bytes("5"), bytes("usage"),
-				bytes("0.0"), bytes("-1"), bytes("-1"), bytes("1.0") };
+				bytes("0.0"), bytes("-1"), bytes("-1"), bytes("1.0"), bytes("1"), bytes("0") };
 		List<?> answer = (List<?>) script.run(true, keys, args);
 		long redisSecond = redis.commands((c) -> Long.parseLong(c.time().get(0)));
 		assertThat(((Number) answer.get(0)).longValue()).isEqualTo(1);

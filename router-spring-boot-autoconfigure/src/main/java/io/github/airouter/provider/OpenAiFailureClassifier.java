@@ -1,0 +1,173 @@
+package io.github.airouter.provider;
+
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Locale;
+
+import com.openai.core.http.Headers;
+import com.openai.errors.OpenAIInvalidDataException;
+import com.openai.errors.OpenAIIoException;
+import com.openai.errors.OpenAIServiceException;
+import org.jspecify.annotations.Nullable;
+
+import io.github.airouter.routing.Failure;
+import io.github.airouter.routing.Failure.Kind;
+import io.github.airouter.routing.FailureClassifier;
+import io.github.airouter.routing.StreamTimeoutException;
+
+/**
+ * Classifies the exceptions of the OpenAI Java SDK, which Spring AI's OpenAI and Azure
+ * OpenAI clients throw (bare from {@code call()}, wrapped in a
+ * {@link java.util.concurrent.CompletionException} from {@code stream()}, which the router
+ * unwraps):
+ * <ul>
+ * <li>429: rate limited, with the wait from {@code retry-after-ms}, else {@code Retry-After}
+ * (seconds or an HTTP date);</li>
+ * <li>408 and timeouts: timeout; 5xx and unreadable answers: server error; I/O failures:
+ * connection;</li>
+ * <li>400 with code {@code context_length_exceeded} (or a message saying the prompt exceeds
+ * the context length): context window exceeded;</li>
+ * <li>any other 4xx, and anything else: not retryable, surfaced to the caller unchanged.</li>
+ * </ul>
+ *
+ * @author airouter
+ */
+public class OpenAiFailureClassifier implements FailureClassifier {
+
+	private final Clock clock;
+
+	/**
+	 * Create a classifier on the system clock (for Retry-After dates).
+	 */
+	public OpenAiFailureClassifier() {
+		this(Clock.systemUTC());
+	}
+
+	/**
+	 * Create a classifier.
+	 * @param clock the clock Retry-After dates are measured from
+	 */
+	public OpenAiFailureClassifier(Clock clock) {
+		this.clock = clock;
+	}
+
+	@Override
+	public Failure classify(Throwable exception) {
+		if (exception instanceof OpenAIServiceException service) {
+			return classify(service);
+		}
+		if (exception instanceof StreamTimeoutException) {
+			return Failure.of(Kind.TIMEOUT);
+		}
+		if (exception instanceof OpenAIIoException io) {
+			return Failure.of(isTimeout(io) ? Kind.TIMEOUT : Kind.CONNECTION);
+		}
+		if (exception instanceof OpenAIInvalidDataException) {
+			return Failure.of(Kind.SERVER_ERROR);
+		}
+		if (exception instanceof InterruptedIOException) {
+			return Failure.of(Kind.TIMEOUT);
+		}
+		if (exception instanceof ConnectException || exception instanceof UnknownHostException) {
+			return Failure.of(Kind.CONNECTION);
+		}
+		return Failure.of(Kind.NOT_RETRYABLE);
+	}
+
+	private Failure classify(OpenAIServiceException exception) {
+		int status = exception.statusCode();
+		if (status == 429) {
+			return new Failure(Kind.RATE_LIMITED, retryAfter(exception.headers()));
+		}
+		if (status == 408) {
+			return Failure.of(Kind.TIMEOUT);
+		}
+		if (status >= 500) {
+			return Failure.of(Kind.SERVER_ERROR);
+		}
+		if (isContextWindowExceeded(exception)) {
+			return Failure.of(Kind.CONTEXT_WINDOW_EXCEEDED);
+		}
+		return Failure.of(Kind.NOT_RETRYABLE);
+	}
+
+	private static boolean isContextWindowExceeded(OpenAIServiceException exception) {
+		if (exception.statusCode() != 400) {
+			return false;
+		}
+		if ("context_length_exceeded".equals(exception.code().orElse(null))) {
+			return true;
+		}
+		String message = String.valueOf(exception.getMessage()).toLowerCase(Locale.ROOT);
+		return message.contains("context_length_exceeded") || message.contains("maximum context length")
+				|| message.contains("context window");
+	}
+
+	private static boolean isTimeout(OpenAIIoException exception) {
+		for (Throwable cause = exception; cause != null; cause = cause.getCause()) {
+			if (cause instanceof InterruptedIOException) {
+				return true;
+			}
+			if (cause.getCause() == cause) {
+				break;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * The wait a 429 asks for: {@code retry-after-ms} (milliseconds), else
+	 * {@code Retry-After} as seconds or as an HTTP date.
+	 */
+	@Nullable Duration retryAfter(Headers headers) {
+		String millis = first(headers, "retry-after-ms");
+		if (millis != null) {
+			try {
+				return Duration.ofMillis(Math.round(Double.parseDouble(millis.trim())));
+			}
+			catch (NumberFormatException ex) {
+				// fall through to Retry-After
+			}
+		}
+		String value = first(headers, "retry-after");
+		if (value == null) {
+			return null;
+		}
+		try {
+			return Duration.ofMillis(Math.round(Double.parseDouble(value.trim()) * 1000));
+		}
+		catch (NumberFormatException ex) {
+			// an HTTP date
+		}
+		try {
+			Instant at = ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+			Duration wait = Duration.between(this.clock.instant(), at);
+			return wait.isNegative() ? Duration.ZERO : wait;
+		}
+		catch (DateTimeParseException ex) {
+			return null;
+		}
+	}
+
+	private static @Nullable String first(Headers headers, String name) {
+		List<String> values = headers.values(name);
+		if (values.isEmpty()) {
+			for (String candidate : headers.names()) {
+				if (candidate.equalsIgnoreCase(name)) {
+					values = headers.values(candidate);
+					break;
+				}
+			}
+		}
+		return values.isEmpty() ? null : values.get(0);
+	}
+
+}

@@ -1,0 +1,50 @@
+package io.github.airouter.routing;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How the router retries, cools deployments down and falls back to other models.
+ *
+ * @param numRetries further attempts of a failed call, each on another deployment of its
+ * group
+ * @param cooldownTime how long a deployment cools down after a 429 without Retry-After, or
+ * after {@code allowedFails} other failures within a minute
+ * @param allowedFails failures other than 429 a deployment may have within a minute before
+ * it cools down
+ * @param fallbacks model groups to try, in order, when a group is exhausted or failing
+ * @param contextWindowFallbacks model groups to try when a provider rejects a prompt as too
+ * long for the model's context window
+ * @param defaultFallbacks model groups to try for a group that has no fallbacks of its own
+ * @param maxFallbacks most fallback hops one call may take
+ * @author airouter
+ */
+public record RouterPolicy(int numRetries, Duration cooldownTime, int allowedFails,
+		Map<String, List<String>> fallbacks, Map<String, List<String>> contextWindowFallbacks,
+		List<String> defaultFallbacks, int maxFallbacks) {
+
+	public RouterPolicy {
+		if (numRetries < 0) {
+			throw new IllegalArgumentException("numRetries must not be negative, was " + numRetries);
+		}
+		if (allowedFails < 1) {
+			throw new IllegalArgumentException("allowedFails must be at least 1, was " + allowedFails);
+		}
+		if (maxFallbacks < 0) {
+			throw new IllegalArgumentException("maxFallbacks must not be negative, was " + maxFallbacks);
+		}
+		fallbacks = Map.copyOf(fallbacks);
+		contextWindowFallbacks = Map.copyOf(contextWindowFallbacks);
+		defaultFallbacks = List.copyOf(defaultFallbacks);
+	}
+
+	/**
+	 * The defaults: 2 retries, 5 s cooldown, 3 allowed fails, no fallbacks, at most 5 hops.
+	 * @return the policy
+	 */
+	public static RouterPolicy defaults() {
+		return new RouterPolicy(2, Duration.ofSeconds(5), 3, Map.of(), Map.of(), List.of(), 5);
+	}
+
+}
