@@ -35,6 +35,8 @@ import io.github.airouter.routing.StreamTimeoutException;
  * connection;</li>
  * <li>400 with code {@code context_length_exceeded} (or a message saying the prompt exceeds
  * the context length): context window exceeded;</li>
+ * <li>an error event inside a stream that began with 200: rate limited or context window
+ * exceeded when its code says so, else server error;</li>
  * <li>any other 4xx, and anything else: not retryable, surfaced to the caller unchanged.</li>
  * </ul>
  *
@@ -84,6 +86,17 @@ public class OpenAiFailureClassifier implements FailureClassifier {
 
 	private Failure classify(OpenAIServiceException exception) {
 		int status = exception.statusCode();
+		if (status < 400) {
+			// an error event inside a stream that began with 200
+			String kind = (exception.code().orElse("") + " " + exception.type().orElse("")).toLowerCase(Locale.ROOT);
+			if (kind.contains("rate_limit")) {
+				return Failure.of(Kind.RATE_LIMITED);
+			}
+			if (isContextWindowExceeded(exception)) {
+				return Failure.of(Kind.CONTEXT_WINDOW_EXCEEDED);
+			}
+			return Failure.of(Kind.SERVER_ERROR);
+		}
 		if (status == 429) {
 			return new Failure(Kind.RATE_LIMITED, retryAfter(exception.headers()));
 		}
@@ -100,7 +113,7 @@ public class OpenAiFailureClassifier implements FailureClassifier {
 	}
 
 	private static boolean isContextWindowExceeded(OpenAIServiceException exception) {
-		if (exception.statusCode() != 400) {
+		if (exception.statusCode() != 400 && exception.statusCode() >= 300) {
 			return false;
 		}
 		if ("context_length_exceeded".equals(exception.code().orElse(null))) {
