@@ -22,6 +22,9 @@
 -- cooling KEYS[1] cooldown key; returns the ms left, 0 when none
 -- settle KEYS[1] usage hash; ARGV[4] slot second, ARGV[5] token delta; returns 1 if applied
 -- usage  KEYS[1] usage hash; returns {requests, tokens}
+-- calibrate KEYS[1] usage hash; ARGV[4] rpm, ARGV[5] tpm, ARGV[6] remaining requests,
+--        ARGV[7] remaining tokens (-1: not configured / not reported); raises the window so
+--        that limit - usage <= remaining, never lowers it; returns 1
 -- beat   KEYS[1] instances sorted set; ARGV[4] instance id, ARGV[5] ms after which an instance
 --        is gone; returns the number of live instances
 
@@ -228,6 +231,25 @@ if command == 'settle' then
   redis.call('HINCRBY', key, field, delta)
   redis.call('HINCRBY', key, 'tk', delta)
   redis.call('PEXPIRE', key, ttl)
+  return 1
+end
+
+if command == 'calibrate' then
+  local key = KEYS[1]
+  local rpm, tpm = tonumber(ARGV[4]), tonumber(ARGV[5])
+  local left_r, left_t = tonumber(ARGV[6]), tonumber(ARGV[7])
+  local cur, rq, tk = advance(key)
+  local add_r = (rpm >= 0 and left_r >= 0) and math.max(0, rpm - left_r - rq) or 0
+  local add_t = (tpm >= 0 and left_t >= 0) and math.max(0, tpm - left_t - tk) or 0
+  if add_r > 0 or add_t > 0 then
+    local slot = cur % SLOTS
+    redis.call('HINCRBY', key, 'r' .. slot, add_r)
+    redis.call('HINCRBY', key, 't' .. slot, add_t)
+    redis.call('HINCRBY', key, 'rq', add_r)
+    redis.call('HINCRBY', key, 'tk', add_t)
+    redis.call('HSET', key, 'cur', cur)
+    redis.call('PEXPIRE', key, ttl)
+  end
   return 1
 end
 

@@ -23,6 +23,7 @@ import io.github.airouter.autoconfigure.InvalidRouterConfigurationException.Prob
 import io.github.airouter.autoconfigure.RouterProperties.UsageStoreType;
 import io.github.airouter.provider.DeploymentClientFactory;
 import io.github.airouter.provider.OpenAiFailureClassifier;
+import io.github.airouter.provider.ProviderRateLimitsListener;
 import io.github.airouter.routing.FailureClassifier;
 import io.github.airouter.routing.RoutingListener;
 import io.github.airouter.routing.Router;
@@ -55,9 +56,14 @@ public final class RouterAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	DeploymentClientFactory routerDeploymentClientFactory(ObjectProvider<ObservationRegistry> observationRegistry,
-			ObjectProvider<OpenAiHttpClientBuilderCustomizer> httpClientCustomizers) {
+			ObjectProvider<OpenAiHttpClientBuilderCustomizer> httpClientCustomizers, RouterProperties properties,
+			ObjectProvider<UsageStore> usageStore) {
+		ProviderRateLimitsListener calibration = properties.isCalibrateFromProviderHeaders()
+				? (deployment, limits) -> usageStore.getObject()
+					.calibrate(deployment, limits.remainingRequests(), limits.remainingTokens())
+				: null;
 		return new DeploymentClientFactory(observationRegistry.getIfUnique(() -> ObservationRegistry.NOOP),
-				httpClientCustomizers.orderedStream().toList());
+				httpClientCustomizers.orderedStream().toList(), calibration);
 	}
 
 	@Bean

@@ -354,8 +354,9 @@ public final class RouterModelList {
 								+ modes.keySet(), "Name the model-name of an entry.");
 					}
 					else if (targetMode != mode) {
-						problem(property + "." + model + "[" + i + "]", "'" + target + "' is an " + lower(targetMode)
-								+ " model, but '" + model + "' is " + lower(mode),
+						problem(property + "." + model + "[" + i + "]", "'" + target + "' is "
+								+ ((targetMode == ModelMode.EMBEDDING) ? "an embedding" : "a chat") + " model, but '"
+								+ model + "' is " + lower(mode),
 								"Fall back to a model of the same kind.");
 					}
 				}

@@ -118,6 +118,13 @@ public class RouterProperties {
 	private int maxFallbacks = 5;
 
 	/**
+	 * Whether the providers' x-ratelimit-remaining-requests and -tokens response headers
+	 * correct the router's view of a deployment's budget (they can only make it more
+	 * careful).
+	 */
+	private boolean calibrateFromProviderHeaders = true;
+
+	/**
 	 * Where usage is counted: auto (Redis when the application has a RedisConnectionFactory
 	 * bean and Lettuce, else memory), memory, or redis (fail at start-up without Redis).
 	 */
@@ -238,6 +245,14 @@ public class RouterProperties {
 
 	public void setMaxFallbacks(int maxFallbacks) {
 		this.maxFallbacks = maxFallbacks;
+	}
+
+	public boolean isCalibrateFromProviderHeaders() {
+		return this.calibrateFromProviderHeaders;
+	}
+
+	public void setCalibrateFromProviderHeaders(boolean calibrateFromProviderHeaders) {
+		this.calibrateFromProviderHeaders = calibrateFromProviderHeaders;
 	}
 
 	public UsageStoreType getUsageStore() {

@@ -18,6 +18,8 @@ import io.github.airouter.deployment.ModelMode;
 import io.github.airouter.deployment.Provider;
 import io.github.airouter.routing.NoDeploymentAvailableException;
 import io.github.airouter.routing.Router;
+import io.github.airouter.routing.TokenUsage;
+import io.github.airouter.routing.TokenUsageReader;
 import io.github.airouter.routing.UnknownModelException;
 
 /**
@@ -78,7 +80,7 @@ public class RoutingChatModel implements ChatModel {
 		ModelGroup group = group(prompt);
 		return this.router.call(group, this.estimator.estimate(prompt),
 				(deployment) -> client(deployment).call(forDeployment(prompt, deployment)),
-				RoutingChatModel::reportedTokens);
+				USAGE);
 	}
 
 	/**
@@ -91,7 +93,7 @@ public class RoutingChatModel implements ChatModel {
 			ModelGroup group = group(prompt);
 			return this.router.stream(group, this.estimator.estimate(prompt),
 					(deployment) -> client(deployment).stream(forDeployment(prompt, deployment)),
-					RoutingChatModel::reportedTokens);
+					USAGE);
 		});
 	}
 
@@ -166,16 +168,22 @@ public class RoutingChatModel implements ChatModel {
 	}
 
 	/**
-	 * The total tokens a response reports, or -1 when it reports none (a streamed chunk
+	 * The tokens a response reports, or {@code null} when it reports none (a streamed chunk
 	 * before the last).
 	 */
-	static long reportedTokens(ChatResponse response) {
+	static final TokenUsageReader<ChatResponse> USAGE = (response) -> {
 		Usage usage = response.getMetadata().getUsage();
 		if (usage == null) {
-			return -1;
+			return null;
 		}
 		Integer total = usage.getTotalTokens();
-		return (total != null && total > 0) ? total : -1;
-	}
+		if (total == null || total <= 0) {
+			return null;
+		}
+		Integer prompt = usage.getPromptTokens();
+		Integer completion = usage.getCompletionTokens();
+		return (prompt != null && completion != null && prompt + completion == total)
+				? TokenUsage.of(prompt, completion) : TokenUsage.ofTotal(total);
+	};
 
 }

@@ -24,6 +24,8 @@ import io.github.airouter.deployment.ModelMode;
 import io.github.airouter.deployment.Provider;
 import io.github.airouter.routing.NoDeploymentAvailableException;
 import io.github.airouter.routing.Router;
+import io.github.airouter.routing.TokenUsage;
+import io.github.airouter.routing.TokenUsageReader;
 import io.github.airouter.routing.UnknownModelException;
 
 /**
@@ -81,7 +83,7 @@ public class RoutingEmbeddingModel implements EmbeddingModel {
 		}
 		return this.router.call(group, tokens,
 				(deployment) -> client(deployment).call(forDeployment(request, deployment)),
-				RoutingEmbeddingModel::reportedTokens);
+				USAGE);
 	}
 
 	/**
@@ -160,16 +162,17 @@ public class RoutingEmbeddingModel implements EmbeddingModel {
 		return new EmbeddingRequest(request.getInstructions(), builder.build());
 	}
 
-	static long reportedTokens(EmbeddingResponse response) {
+	/** The tokens an embedding response reports: all of them prompt tokens. */
+	static final TokenUsageReader<EmbeddingResponse> USAGE = (response) -> {
 		Usage usage = response.getMetadata().getUsage();
 		if (usage == null) {
-			return -1;
+			return null;
 		}
 		Integer total = usage.getTotalTokens();
 		if (total == null || total <= 0) {
 			total = usage.getPromptTokens();
 		}
-		return (total != null && total > 0) ? total : -1;
-	}
+		return (total != null && total > 0) ? TokenUsage.of(total, 0) : null;
+	};
 
 }

@@ -1,9 +1,12 @@
 package io.github.airouter.provider;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import com.openai.azure.AzureOpenAIServiceVersion;
 import io.micrometer.observation.ObservationRegistry;
+import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.ai.openai.OpenAiChatModel;
 import org.springframework.ai.openai.OpenAiChatOptions;
@@ -31,6 +34,8 @@ public class DeploymentClientFactory {
 
 	private final List<OpenAiHttpClientBuilderCustomizer> httpClientCustomizers;
 
+	private final @Nullable ProviderRateLimitsListener rateLimitsListener;
+
 	/**
 	 * Create a factory.
 	 * @param observationRegistry the registry Spring AI's chat and embedding observations
@@ -39,8 +44,49 @@ public class DeploymentClientFactory {
 	 */
 	public DeploymentClientFactory(ObservationRegistry observationRegistry,
 			List<OpenAiHttpClientBuilderCustomizer> httpClientCustomizers) {
+		this(observationRegistry, httpClientCustomizers, null);
+	}
+
+	/**
+	 * Create a factory whose clients report the providers' rate-limit headers.
+	 * @param observationRegistry the registry Spring AI's chat and embedding observations
+	 * go to
+	 * @param httpClientCustomizers customizers of every deployment's OkHttp client
+	 * @param rateLimitsListener hears every response's rate-limit headers, or {@code null}
+	 */
+	public DeploymentClientFactory(ObservationRegistry observationRegistry,
+			List<OpenAiHttpClientBuilderCustomizer> httpClientCustomizers,
+			@Nullable ProviderRateLimitsListener rateLimitsListener) {
 		this.observationRegistry = observationRegistry;
 		this.httpClientCustomizers = List.copyOf(httpClientCustomizers);
+		this.rateLimitsListener = rateLimitsListener;
+	}
+
+	/**
+	 * The customizers of one deployment's HTTP client: the application's, then one that
+	 * reads the rate-limit headers of every response (the OpenAI SDK inside Spring AI does
+	 * not expose them).
+	 */
+	private List<OpenAiHttpClientBuilderCustomizer> customizers(Deployment deployment) {
+		ProviderRateLimitsListener listener = this.rateLimitsListener;
+		if (listener == null) {
+			return this.httpClientCustomizers;
+		}
+		List<OpenAiHttpClientBuilderCustomizer> customizers = new ArrayList<>(this.httpClientCustomizers);
+		customizers.add((builder) -> builder.interceptor((chain) -> {
+			Response response = chain.proceed(chain.request());
+			ProviderRateLimits limits = ProviderRateLimits.from(response.headers());
+			if (limits != null) {
+				try {
+					listener.onRateLimits(deployment, limits);
+				}
+				catch (RuntimeException ex) {
+					// headers only refine the router's view: never fail the call for them
+				}
+			}
+			return response;
+		}));
+		return customizers;
 	}
 
 	/**
@@ -64,7 +110,7 @@ public class DeploymentClientFactory {
 		return OpenAiChatModel.builder()
 			.options(options.build())
 			.observationRegistry(this.observationRegistry)
-			.httpClientBuilderCustomizers(this.httpClientCustomizers)
+			.httpClientBuilderCustomizers(customizers(deployment))
 			.build();
 	}
 
@@ -89,7 +135,7 @@ public class DeploymentClientFactory {
 		return OpenAiEmbeddingModel.builder()
 			.options(options.build())
 			.observationRegistry(this.observationRegistry)
-			.httpClientBuilderCustomizers(this.httpClientCustomizers)
+			.httpClientBuilderCustomizers(customizers(deployment))
 			.build();
 	}
 

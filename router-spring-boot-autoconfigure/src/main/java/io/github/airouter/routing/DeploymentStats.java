@@ -70,6 +70,14 @@ public final class DeploymentStats {
 	}
 
 	/**
+	 * Note a failure that does not count towards allowed-fails (a 429, which cools the
+	 * deployment down by itself).
+	 */
+	void noted(String description) {
+		this.lastError = description;
+	}
+
+	/**
 	 * Record a failure; returns whether {@code allowedFails} failures now fall within the
 	 * last minute.
 	 */

@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
 
@@ -209,9 +210,13 @@ public final class Router {
 		}
 		String kind = mode.name().toLowerCase(Locale.ROOT);
 		String detail = (group != null)
-				? "for " + kind + ": it is an " + group.mode().name().toLowerCase(Locale.ROOT) + " model"
+				? "for " + kind + ": it is " + article(group.mode()) + " model"
 				: "for " + kind;
 		throw new UnknownModelException(modelName, detail, modelNames(mode));
+	}
+
+	private static String article(ModelMode mode) {
+		return (mode == ModelMode.EMBEDDING) ? "an embedding" : "a chat";
 	}
 
 	/**
@@ -257,8 +262,9 @@ public final class Router {
 	private <T> T callGroup(ModelGroup group, long tokens, Function<Deployment, T> call,
 			ToLongFunction<T> reportedTokens, Plan plan) {
 		Set<String> excluded = new HashSet<>();
+		RuntimeException groupFailure = null;
 		for (int attempt = 0; attempt <= this.policy.numRetries(); attempt++) {
-			Reservation reservation = admit(group, tokens, excluded, plan);
+			Reservation reservation = admit(group, tokens, excluded, plan, groupFailure);
 			Deployment deployment = reservation.deployment();
 			DeploymentStats stats = stats(deployment);
 			plan.attempts++;
@@ -281,6 +287,7 @@ public final class Router {
 					throw cause;
 				}
 				plan.providerFailure = cause;
+				groupFailure = cause;
 				excluded.add(deployment.id());
 				continue;
 			}
@@ -292,12 +299,12 @@ public final class Router {
 			stats.ended();
 			long latency = System.nanoTime() - started;
 			stats.latency(latency);
-			long tokensUsed = tokensOf(result, reportedTokens);
-			settle(reservation, tokensUsed);
-			succeeded(deployment, latency, tokensUsed);
+			TokenUsage usage = usageOf(result, reportedTokens);
+			settle(reservation, (usage != null) ? usage.total() : -1);
+			succeeded(deployment, latency, usage);
 			return result;
 		}
-		throw new GroupFailed(plan.providerFailure, false);
+		throw new GroupFailed(groupFailure, false);
 	}
 
 	/**
@@ -329,7 +336,7 @@ public final class Router {
 
 	private <T> Flux<T> streamGroup(ModelGroup group, long tokens, Function<Deployment, Flux<T>> call,
 			ToLongFunction<T> reportedTokens, Plan plan) {
-		return streamAttempt(group, tokens, call, reportedTokens, plan, new HashSet<>(), 0)
+		return streamAttempt(group, tokens, call, reportedTokens, plan, new HashSet<>(), 0, null)
 			.onErrorResume(GroupFailed.class, (ex) -> {
 				ModelGroup next = plan.next(group, ex);
 				if (next == null) {
@@ -341,14 +348,15 @@ public final class Router {
 	}
 
 	private <T> Flux<T> streamAttempt(ModelGroup group, long tokens, Function<Deployment, Flux<T>> call,
-			ToLongFunction<T> reportedTokens, Plan plan, Set<String> excluded, int attempt) {
+			ToLongFunction<T> reportedTokens, Plan plan, Set<String> excluded, int attempt,
+			@Nullable RuntimeException groupFailure) {
 		return Flux.defer(() -> {
 			if (attempt > this.policy.numRetries()) {
-				return Flux.error(new GroupFailed(plan.providerFailure, false));
+				return Flux.error(new GroupFailed(groupFailure, false));
 			}
 			Reservation reservation;
 			try {
-				reservation = admit(group, tokens, excluded, plan);
+				reservation = admit(group, tokens, excluded, plan, groupFailure);
 			}
 			catch (GroupFailed ex) {
 				return Flux.error(ex);
@@ -357,7 +365,7 @@ public final class Router {
 			DeploymentStats stats = stats(deployment);
 			plan.attempts++;
 			stats.started();
-			AtomicLong reported = new AtomicLong(-1);
+			AtomicReference<@Nullable TokenUsage> reported = new AtomicReference<>();
 			AtomicLong elements = new AtomicLong();
 			AtomicInteger ended = new AtomicInteger();
 			long started = System.nanoTime();
@@ -375,22 +383,22 @@ public final class Router {
 					long latency = System.nanoTime() - started;
 					stats.latency(latency);
 				}
-				long used = tokensOf(element, reportedTokens);
-				if (used >= 0) {
+				TokenUsage used = usageOf(element, reportedTokens);
+				if (used != null) {
 					reported.set(used);
 				}
 			}).doOnComplete(() -> {
 				end.run();
-				settle(reservation, reported.get());
+				settle(reservation, total(reported.get()));
 				succeeded(deployment, System.nanoTime() - started, reported.get());
 			}).doOnCancel(() -> {
 				end.run();
-				settle(reservation, reported.get());
+				settle(reservation, total(reported.get()));
 			}).onErrorResume((ex) -> {
 				end.run();
 				RuntimeException cause = unwrap(ex);
 				if (elements.get() > 0) {
-					settle(reservation, reported.get());
+					settle(reservation, total(reported.get()));
 					failed(deployment, cause);
 					return Flux.error(cause);
 				}
@@ -406,12 +414,18 @@ public final class Router {
 				plan.providerFailure = cause;
 				Set<String> next = new HashSet<>(excluded);
 				next.add(deployment.id());
-				return streamAttempt(group, tokens, call, reportedTokens, plan, next, attempt + 1);
+				return streamAttempt(group, tokens, call, reportedTokens, plan, next, attempt + 1, cause);
 			});
 		});
 	}
 
-	private Reservation admit(ModelGroup group, long estimatedTokens, Set<String> excluded, Plan plan) {
+	/**
+	 * Admit an attempt, or end the group: with {@code groupFailure}, the provider failure
+	 * that made earlier attempts of this group fail, or none when the group simply had no
+	 * capacity.
+	 */
+	private Reservation admit(ModelGroup group, long estimatedTokens, Set<String> excluded, Plan plan,
+			@Nullable RuntimeException groupFailure) {
 		long started = System.nanoTime();
 		Admission admission = this.usageStore.admit(group, Math.max(0, estimatedTokens), excluded, scores(group));
 		long decision = System.nanoTime() - started;
@@ -424,7 +438,7 @@ public final class Router {
 			if (plan.rejected == null) {
 				plan.rejected = rejected;
 			}
-			throw new GroupFailed(plan.providerFailure, false);
+			throw new GroupFailed(groupFailure, false);
 		}
 		Reservation reservation = admission.reservation();
 		if (logger.isDebugEnabled()) {
@@ -467,14 +481,14 @@ public final class Router {
 		if (failure.kind() == Failure.Kind.RATE_LIMITED) {
 			Duration retryAfter = failure.retryAfter();
 			boolean asked = retryAfter != null && !retryAfter.isNegative() && !retryAfter.isZero();
-			stats.failed(this.clock.millis(), description);
+			stats.noted(description);
 			coolDown(deployment, asked ? retryAfter : this.policy.cooldownTime(),
-					asked ? "429 with Retry-After" : "429");
+					asked ? "a 429 with Retry-After" : "a 429");
 		}
 		else if (failure.isRetryable() && stats.failed(this.clock.millis(), description)) {
 			stats.forgetFailures();
 			coolDown(deployment, this.policy.cooldownTime(),
-					this.policy.allowedFails() + " failures within a minute, the last " + failure.kind().tag());
+					this.policy.allowedFails() + " failures within a minute, the last: " + failure.kind().tag());
 		}
 		return failure;
 	}
@@ -482,7 +496,7 @@ public final class Router {
 	private void coolDown(Deployment deployment, Duration duration, String reason) {
 		this.usageStore.coolDown(deployment, duration);
 		logger.warn("Deployment " + deployment.id() + " of model '" + deployment.modelName() + "' cools down for "
-				+ duration.toMillis() + " ms after a " + reason);
+				+ duration.toMillis() + " ms after " + reason);
 		for (RoutingListener listener : this.listeners) {
 			listener.onCooldown(deployment, duration, reason);
 		}
@@ -495,10 +509,14 @@ public final class Router {
 		}
 	}
 
-	private void succeeded(Deployment deployment, long latencyNanos, long tokens) {
+	private void succeeded(Deployment deployment, long latencyNanos, @Nullable TokenUsage usage) {
 		for (RoutingListener listener : this.listeners) {
-			listener.onSuccess(deployment, latencyNanos, tokens, -1);
+			listener.onSuccess(deployment, latencyNanos, usage);
 		}
+	}
+
+	private static long total(@Nullable TokenUsage usage) {
+		return (usage != null) ? usage.total() : -1;
 	}
 
 	private void completed(Plan plan) {
@@ -515,14 +533,22 @@ public final class Router {
 		this.usageStore.reconcile(reservation, (reportedTokens >= 0) ? reportedTokens : reservation.tokens());
 	}
 
-	private static <T> long tokensOf(T result, ToLongFunction<T> reportedTokens) {
+	/**
+	 * The usage a result reports: split when the reader is a {@link TokenUsageReader}, else
+	 * the total only.
+	 */
+	private static <T> @Nullable TokenUsage usageOf(T result, ToLongFunction<T> reportedTokens) {
 		try {
-			return reportedTokens.applyAsLong(result);
+			if (reportedTokens instanceof TokenUsageReader<T> reader) {
+				return reader.usage(result);
+			}
+			long total = reportedTokens.applyAsLong(result);
+			return (total >= 0) ? TokenUsage.ofTotal(total) : null;
 		}
 		catch (RuntimeException ex) {
 			// A result we cannot read usage from keeps its estimate: never lose the call.
 			logger.debug("Could not read the usage of a result; keeping the estimate", ex);
-			return -1;
+			return null;
 		}
 	}
 

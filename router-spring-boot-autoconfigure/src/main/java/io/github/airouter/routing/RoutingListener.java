@@ -35,11 +35,10 @@ public interface RoutingListener {
 	/**
 	 * An attempt succeeded.
 	 * @param deployment the deployment
-	 * @param latencyNanos time to the response (to the first chunk for streams)
-	 * @param promptTokens prompt tokens reported, or -1
-	 * @param completionTokens completion tokens reported, or -1
+	 * @param latencyNanos time to the response (to the end of the stream for streams)
+	 * @param usage the tokens the provider reported, or {@code null} when it reported none
 	 */
-	default void onSuccess(Deployment deployment, long latencyNanos, long promptTokens, long completionTokens) {
+	default void onSuccess(Deployment deployment, long latencyNanos, @Nullable TokenUsage usage) {
 	}
 
 	/**
@@ -55,7 +54,7 @@ public interface RoutingListener {
 	 * A deployment was put in cooldown.
 	 * @param deployment the deployment
 	 * @param duration for how long
-	 * @param reason why, e.g. {@code 429 with Retry-After}
+	 * @param reason why, e.g. {@code a 429 with Retry-After}
 	 */
 	default void onCooldown(Deployment deployment, Duration duration, String reason) {
 	}

@@ -199,6 +199,23 @@ public final class InMemoryUsageStore implements UsageStore {
 	}
 
 	@Override
+	public void calibrate(Deployment deployment, @Nullable Long remainingRequests, @Nullable Long remainingTokens) {
+		Lane lane = lane(deployment.modelName());
+		synchronized (lane) {
+			SlidingWindow window = lane.window(deployment.id(), Math.floorDiv(this.clock.millis(), 1000));
+			Long rpm = deployment.limits().requestsPerMinute();
+			Long tpm = deployment.limits().tokensPerMinute();
+			long requests = (rpm != null && remainingRequests != null)
+					? Math.max(0, rpm - remainingRequests - window.requests()) : 0;
+			long tokens = (tpm != null && remainingTokens != null) ? Math.max(0, tpm - remainingTokens - window.tokens())
+					: 0;
+			if (requests > 0 || tokens > 0) {
+				window.add(requests, tokens);
+			}
+		}
+	}
+
+	@Override
 	public void reconcile(Reservation reservation, long actualTokens) {
 		if (reservation.markSettled()) {
 			adjust(reservation, actualTokens - reservation.tokens());

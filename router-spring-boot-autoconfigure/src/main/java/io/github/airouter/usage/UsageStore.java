@@ -80,11 +80,34 @@ public interface UsageStore {
 	void release(Reservation reservation);
 
 	/**
+	 * Correct the deployment's window with what its provider reports as remaining (response
+	 * headers {@code x-ratelimit-remaining-*}): the provider may count traffic this router
+	 * cannot see (other applications sharing the quota). The window's counts are raised so
+	 * that the configured limit minus the usage is at most what the provider says remains;
+	 * they are never lowered, so headers can only make the router more careful. Has no effect
+	 * on a limit that is not configured.
+	 * @param deployment the deployment
+	 * @param remainingRequests requests the provider says remain, or {@code null}
+	 * @param remainingTokens tokens the provider says remain, or {@code null}
+	 */
+	default void calibrate(Deployment deployment, @Nullable Long remainingRequests, @Nullable Long remainingTokens) {
+	}
+
+	/**
 	 * The deployment's usage in the current window.
 	 * @param deployment the deployment
 	 * @return its usage, {@link WindowUsage#NONE} when it has none
 	 */
 	WindowUsage usage(Deployment deployment);
+
+	/**
+	 * State of the store worth showing operators, e.g. whether Redis answers; never a
+	 * secret.
+	 * @return name-value pairs, empty by default
+	 */
+	default java.util.Map<String, Object> details() {
+		return java.util.Map.of();
+	}
 
 	/**
 	 * Short name of the store, for logs and the actuator ({@code memory}, {@code redis}).

@@ -91,6 +91,8 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 
 	private static final byte[] COOLING = bytes("cooling");
 
+	private static final byte[] CALIBRATE = bytes("calibrate");
+
 	private static final int PER_CANDIDATE = 5;
 
 	private static final int SETTLEMENT_BATCH = 256;
@@ -115,7 +117,7 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 
 	private final Set<Reservation> fallbackReservations = ConcurrentHashMap.newKeySet();
 
-	private final BlockingQueue<Settlement> settlements = new ArrayBlockingQueue<>(100_000);
+	private final BlockingQueue<Pending> settlements = new ArrayBlockingQueue<>(100_000);
 
 	private final AtomicBoolean available = new AtomicBoolean(true);
 
@@ -323,6 +325,19 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 		return this.fallback.cooldownRemaining(deployment);
 	}
 
+	/**
+	 * Queue the correction for the background thread (off the caller's path), and apply it
+	 * to the fallback store too.
+	 */
+	@Override
+	public void calibrate(Deployment deployment, @Nullable Long remainingRequests, @Nullable Long remainingTokens) {
+		this.fallback.calibrate(deployment, remainingRequests, remainingTokens);
+		if (!this.settlements.offer(new Calibration(deployment, (remainingRequests != null) ? remainingRequests : -1,
+				(remainingTokens != null) ? remainingTokens : -1))) {
+			this.droppedSettlements.incrementAndGet();
+		}
+	}
+
 	@Override
 	public WindowUsage usage(Deployment deployment) {
 		if (this.available.get()) {
@@ -343,6 +358,18 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 	@Override
 	public String name() {
 		return "redis";
+	}
+
+	@Override
+	public Map<String, Object> details() {
+		Map<String, Object> details = new java.util.LinkedHashMap<>();
+		details.put("redisAvailable", isRedisAvailable());
+		details.put("liveInstances", getLiveInstances());
+		details.put("fallbackShare", fallbackShare());
+		details.put("fallbackDecisions", getFallbackDecisions());
+		details.put("droppedSettlements", getDroppedSettlements());
+		details.put("keyPrefix", this.settings.keyPrefix());
+		return details;
 	}
 
 	/**
@@ -487,10 +514,10 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 	}
 
 	private void settleLoop() {
-		List<Settlement> batch = new ArrayList<>(SETTLEMENT_BATCH);
+		List<Pending> batch = new ArrayList<>(SETTLEMENT_BATCH);
 		while (!this.closed) {
 			try {
-				Settlement first = this.settlements.poll(200, TimeUnit.MILLISECONDS);
+				Pending first = this.settlements.poll(200, TimeUnit.MILLISECONDS);
 				if (first == null) {
 					continue;
 				}
@@ -512,19 +539,40 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 		}
 	}
 
-	private void send(List<Settlement> batch) {
+	private void send(List<Pending> batch) {
 		if (!this.available.get()) {
 			this.droppedSettlements.addAndGet(batch.size());
 			return;
 		}
-		// settlements of one deployment's same second add up: one script call for all of them
+		// settlements of one deployment's same second add up: one script call for all of them;
+		// of several calibrations of a deployment, the last is the provider's latest word
 		Map<String, Long> deltas = new java.util.LinkedHashMap<>();
-		for (Settlement settlement : batch) {
-			Reservation reservation = settlement.reservation();
-			deltas.merge(usageKey(reservation.deployment()) + '\n' + reservation.slot(), settlement.delta(), Long::sum);
+		Map<String, Calibration> calibrations = new java.util.LinkedHashMap<>();
+		for (Pending item : batch) {
+			if (item instanceof Settlement settlement) {
+				Reservation reservation = settlement.reservation();
+				deltas.merge(usageKey(reservation.deployment()) + '\n' + reservation.slot(), settlement.delta(),
+						Long::sum);
+			}
+			else if (item instanceof Calibration calibration) {
+				calibrations.put(calibration.deployment().id(), calibration);
+			}
 		}
 		try (RedisConnection connection = this.script.connection()) {
-			List<RedisFuture<Object>> pending = new ArrayList<>(deltas.size());
+			List<RedisFuture<Object>> pending = new ArrayList<>(deltas.size() + calibrations.size());
+			for (Calibration calibration : calibrations.values()) {
+				Limits limits = calibration.deployment().limits();
+				RedisFuture<Object> future = this.script.start(connection,
+						new byte[][] { bytes(usageKey(calibration.deployment())) },
+						new byte[][] { CALIBRATE, REDIS_TIME, this.ttlMillis,
+								bytes(Long.toString((limits.requestsPerMinute() != null) ? limits.requestsPerMinute() : -1)),
+								bytes(Long.toString((limits.tokensPerMinute() != null) ? limits.tokensPerMinute() : -1)),
+								bytes(Long.toString(calibration.remainingRequests())),
+								bytes(Long.toString(calibration.remainingTokens())) });
+				if (future != null) {
+					pending.add(future);
+				}
+			}
 			for (Map.Entry<String, Long> entry : deltas.entrySet()) {
 				int newline = entry.getKey().lastIndexOf('\n');
 				RedisFuture<Object> future = this.script.start(connection,
@@ -613,7 +661,15 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 
 	}
 
-	private record Settlement(Reservation reservation, long delta) {
+	/** Work for the background thread. */
+	private sealed interface Pending permits Settlement, Calibration {
+
+	}
+
+	private record Settlement(Reservation reservation, long delta) implements Pending {
+	}
+
+	private record Calibration(Deployment deployment, long remainingRequests, long remainingTokens) implements Pending {
 	}
 
 	/**
