@@ -3,7 +3,7 @@
 --
 -- A deployment's usage is one hash: fields r<slot> and t<slot> hold the requests and tokens of
 -- one second (slot = second mod 61), rq and tk their running totals over the window, cur the
--- newest second. A second's usage counts until second + 61 begins: for 60 to 61 seconds, so no
+-- newest second, pt the tokens reserved by calls not yet settled. A second's usage counts until second + 61 begins: for 60 to 61 seconds, so no
 -- 60-second window ever exceeds a limit. Every key of one call carries the group's hash tag
 -- (one Redis Cluster slot) and a TTL. Nothing secret is stored: deployment ids and numbers.
 --
@@ -20,11 +20,13 @@
 --             or {0, wait ms or -1 when never, candidates cooling down}
 -- cool   KEYS[1] cooldown key; ARGV[4] duration ms; keeps a longer cooldown; returns 1
 -- cooling KEYS[1] cooldown key; returns the ms left, 0 when none
--- settle KEYS[1] usage hash; ARGV[4] slot second, ARGV[5] token delta; returns 1 if applied
+-- settle KEYS[1] usage hash; ARGV[4] slot second, ARGV[5] token delta, ARGV[6] tokens the
+--        settled reservations had reserved; returns 1 if the delta was applied
 -- usage  KEYS[1] usage hash; returns {requests, tokens}
 -- calibrate KEYS[1] usage hash; ARGV[4] rpm, ARGV[5] tpm, ARGV[6] remaining requests,
 --        ARGV[7] remaining tokens (-1: not configured / not reported); raises the window so
---        that limit - usage <= remaining, never lowers it; returns 1
+--        that limit - usage <= remaining, counting tokens against settled usage (reservations in
+--        flight are estimates their calls will replace); never lowers it; returns 1
 -- beat   KEYS[1] instances sorted set; ARGV[4] instance id, ARGV[5] ms after which an instance
 --        is gone; returns the number of live instances
 
@@ -191,6 +193,7 @@ if command == 'admit' then
   redis.call('HINCRBY', key, 't' .. slot, tokens)
   redis.call('HINCRBY', key, 'rq', 1)
   redis.call('HINCRBY', key, 'tk', tokens)
+  redis.call('HINCRBY', key, 'pt', tokens)
   redis.call('HSET', key, 'cur', cur)
   redis.call('PEXPIRE', key, ttl)
   return { 1, chosen, cur }
@@ -216,7 +219,12 @@ if command == 'settle' then
   local key = KEYS[1]
   local slot_second = tonumber(ARGV[4])
   local delta = tonumber(ARGV[5])
+  local reserved = tonumber(ARGV[6]) or 0
   local cur = advance(key)
+  local pending = tonumber(redis.call('HGET', key, 'pt'))
+  if pending ~= nil then
+    redis.call('HSET', key, 'pt', math.max(0, pending - reserved))
+  end
   if slot_second > cur or slot_second <= cur - SLOTS then
     return 0
   end
@@ -240,7 +248,8 @@ if command == 'calibrate' then
   local left_r, left_t = tonumber(ARGV[6]), tonumber(ARGV[7])
   local cur, rq, tk = advance(key)
   local add_r = (rpm >= 0 and left_r >= 0) and math.max(0, rpm - left_r - rq) or 0
-  local add_t = (tpm >= 0 and left_t >= 0) and math.max(0, tpm - left_t - tk) or 0
+  local settled = math.max(0, tk - (tonumber(redis.call('HGET', key, 'pt')) or 0))
+  local add_t = (tpm >= 0 and left_t >= 0) and math.max(0, tpm - left_t - settled) or 0
   if add_r > 0 or add_t > 0 then
     local slot = cur % SLOTS
     redis.call('HINCRBY', key, 'r' .. slot, add_r)

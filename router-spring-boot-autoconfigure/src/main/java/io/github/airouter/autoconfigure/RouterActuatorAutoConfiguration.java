@@ -5,18 +5,14 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 
 import io.github.airouter.actuate.RouterEndpoint;
-import io.github.airouter.actuate.RouterHealthIndicator;
 import io.github.airouter.routing.Router;
 
 /**
  * {@link AutoConfiguration Auto-configuration} of the router's actuator endpoint
- * ({@code /actuator/router}, when exposed) and health indicator, when actuator is on the
- * classpath.
+ * ({@code /actuator/router}, when exposed), when actuator is on the classpath.
  *
  * @author airouter
  */
@@ -31,22 +27,6 @@ public final class RouterActuatorAutoConfiguration {
 	@ConditionalOnAvailableEndpoint
 	RouterEndpoint routerEndpoint(Router router) {
 		return new RouterEndpoint(router);
-	}
-
-	/**
-	 * The health indicator, when Spring Boot's health support is on the classpath.
-	 */
-	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
-	@ConditionalOnEnabledHealthIndicator("router")
-	static class Health {
-
-		@Bean
-		@ConditionalOnMissingBean(name = "routerHealthIndicator")
-		RouterHealthIndicator routerHealthIndicator(Router router) {
-			return new RouterHealthIndicator(router);
-		}
-
 	}
 
 }

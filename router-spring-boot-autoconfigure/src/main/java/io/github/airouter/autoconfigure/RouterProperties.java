@@ -384,19 +384,10 @@ public class RouterProperties {
 	}
 
 	/**
-	 * One deployment of the model list.
+	 * Limits, weight, tier and timeouts of a deployment. They may be given on the entry or,
+	 * as LiteLLM allows, inside its params (litellm_params); the entry's value wins.
 	 */
-	public static class ModelListEntry {
-
-		/**
-		 * Public model name that requests use; entries sharing it form one model group.
-		 */
-		private @Nullable String modelName;
-
-		/**
-		 * How to reach the deployment (LiteLLM's litellm_params is an alias).
-		 */
-		private Params params = new Params();
+	public abstract static class DeploymentSettings {
 
 		/**
 		 * Tokens per minute the deployment allows, over any 60-second window; absent means
@@ -436,6 +427,71 @@ public class RouterProperties {
 		@DurationUnit(ChronoUnit.SECONDS)
 		private @Nullable Duration streamTimeout;
 
+		public @Nullable Long getTpm() {
+			return this.tpm;
+		}
+
+		public void setTpm(@Nullable Long tpm) {
+			this.tpm = tpm;
+		}
+
+		public @Nullable Long getRpm() {
+			return this.rpm;
+		}
+
+		public void setRpm(@Nullable Long rpm) {
+			this.rpm = rpm;
+		}
+
+		public @Nullable Integer getWeight() {
+			return this.weight;
+		}
+
+		public void setWeight(@Nullable Integer weight) {
+			this.weight = weight;
+		}
+
+		public @Nullable Integer getOrder() {
+			return this.order;
+		}
+
+		public void setOrder(@Nullable Integer order) {
+			this.order = order;
+		}
+
+		public @Nullable Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(@Nullable Duration timeout) {
+			this.timeout = timeout;
+		}
+
+		public @Nullable Duration getStreamTimeout() {
+			return this.streamTimeout;
+		}
+
+		public void setStreamTimeout(@Nullable Duration streamTimeout) {
+			this.streamTimeout = streamTimeout;
+		}
+
+	}
+
+	/**
+	 * One deployment of the model list.
+	 */
+	public static class ModelListEntry extends DeploymentSettings {
+
+		/**
+		 * Public model name that requests use; entries sharing it form one model group.
+		 */
+		private @Nullable String modelName;
+
+		/**
+		 * How to reach the deployment (LiteLLM's litellm_params is an alias).
+		 */
+		private Params params = new Params();
+
 		/**
 		 * What the deployment serves, and its stable id.
 		 */
@@ -469,54 +525,6 @@ public class RouterProperties {
 			this.params = params;
 		}
 
-		public @Nullable Long getTpm() {
-			return this.tpm;
-		}
-
-		public void setTpm(@Nullable Long tpm) {
-			this.tpm = tpm;
-		}
-
-		public @Nullable Long getRpm() {
-			return this.rpm;
-		}
-
-		public void setRpm(@Nullable Long rpm) {
-			this.rpm = rpm;
-		}
-
-		public @Nullable Integer getWeight() {
-			return this.weight;
-		}
-
-		public void setWeight(@Nullable Integer weight) {
-			this.weight = weight;
-		}
-
-		public @Nullable Integer getOrder() {
-			return this.order;
-		}
-
-		public void setOrder(@Nullable Integer order) {
-			this.order = order;
-		}
-
-		public @Nullable Duration getTimeout() {
-			return this.timeout;
-		}
-
-		public void setTimeout(@Nullable Duration timeout) {
-			this.timeout = timeout;
-		}
-
-		public @Nullable Duration getStreamTimeout() {
-			return this.streamTimeout;
-		}
-
-		public void setStreamTimeout(@Nullable Duration streamTimeout) {
-			this.streamTimeout = streamTimeout;
-		}
-
 		public ModelInfo getModelInfo() {
 			return this.modelInfo;
 		}
@@ -529,9 +537,10 @@ public class RouterProperties {
 
 	/**
 	 * How to reach a deployment. LiteLLM's spellings (api_key, api_base, api_version) bind
-	 * too, and so do LiteLLM's tpm, rpm and weight inside litellm_params.
+	 * too, and so do LiteLLM's tpm, rpm, weight, order, timeout and stream_timeout inside
+	 * litellm_params (the entry's own values win).
 	 */
-	public static class Params {
+	public static class Params extends DeploymentSettings {
 
 		/**
 		 * Provider and deployment: azure/DEPLOYMENT, openai/MODEL, or MODEL alone for
@@ -553,40 +562,6 @@ public class RouterProperties {
 		 * Azure OpenAI api-version, for instance 2024-10-21; required for Azure.
 		 */
 		private @Nullable String apiVersion;
-
-		/**
-		 * Tokens per minute, when given here as LiteLLM allows; the entry's tpm wins.
-		 */
-		private @Nullable Long tpm;
-
-		/**
-		 * Requests per minute, when given here as LiteLLM allows; the entry's rpm wins.
-		 */
-		private @Nullable Long rpm;
-
-		/**
-		 * Simple-shuffle weight, when given here as LiteLLM allows; the entry's weight wins.
-		 */
-		private @Nullable Integer weight;
-
-		/**
-		 * Priority tier, when given here as LiteLLM allows; the entry's order wins.
-		 */
-		private @Nullable Integer order;
-
-		/**
-		 * Attempt timeout, when given here as LiteLLM allows (a bare number is seconds); the
-		 * entry's timeout wins.
-		 */
-		@DurationUnit(ChronoUnit.SECONDS)
-		private @Nullable Duration timeout;
-
-		/**
-		 * Stream first-chunk timeout, when given here as LiteLLM allows (a bare number is
-		 * seconds); the entry's stream-timeout wins.
-		 */
-		@DurationUnit(ChronoUnit.SECONDS)
-		private @Nullable Duration streamTimeout;
 
 		public @Nullable String getModel() {
 			return this.model;
@@ -618,54 +593,6 @@ public class RouterProperties {
 
 		public void setApiVersion(@Nullable String apiVersion) {
 			this.apiVersion = apiVersion;
-		}
-
-		public @Nullable Long getTpm() {
-			return this.tpm;
-		}
-
-		public void setTpm(@Nullable Long tpm) {
-			this.tpm = tpm;
-		}
-
-		public @Nullable Long getRpm() {
-			return this.rpm;
-		}
-
-		public void setRpm(@Nullable Long rpm) {
-			this.rpm = rpm;
-		}
-
-		public @Nullable Integer getWeight() {
-			return this.weight;
-		}
-
-		public void setWeight(@Nullable Integer weight) {
-			this.weight = weight;
-		}
-
-		public @Nullable Integer getOrder() {
-			return this.order;
-		}
-
-		public void setOrder(@Nullable Integer order) {
-			this.order = order;
-		}
-
-		public @Nullable Duration getTimeout() {
-			return this.timeout;
-		}
-
-		public void setTimeout(@Nullable Duration timeout) {
-			this.timeout = timeout;
-		}
-
-		public @Nullable Duration getStreamTimeout() {
-			return this.streamTimeout;
-		}
-
-		public void setStreamTimeout(@Nullable Duration streamTimeout) {
-			this.streamTimeout = streamTimeout;
 		}
 
 		@Override

@@ -86,7 +86,7 @@ public final class InMemoryUsageStore implements UsageStore {
 			// pass 2: the strategy chooses within that tier
 			int chosen = choose(group, lane, fits, bestOrder, scores, nowSecond);
 			Deployment deployment = deployments.get(chosen);
-			long slot = lane.window(deployment.id(), nowSecond).add(1, tokens);
+			long slot = lane.window(deployment.id(), nowSecond).reserve(tokens);
 			return Admission.admitted(new Reservation(deployment, tokens, slot));
 		}
 	}
@@ -207,8 +207,10 @@ public final class InMemoryUsageStore implements UsageStore {
 			Long tpm = deployment.limits().tokensPerMinute();
 			long requests = (rpm != null && remainingRequests != null)
 					? Math.max(0, rpm - remainingRequests - window.requests()) : 0;
-			long tokens = (tpm != null && remainingTokens != null) ? Math.max(0, tpm - remainingTokens - window.tokens())
-					: 0;
+			// against settled usage: in-flight estimates get replaced by what the calls report,
+			// which the provider's count may already include
+			long tokens = (tpm != null && remainingTokens != null)
+					? Math.max(0, tpm - remainingTokens - window.settledTokens()) : 0;
 			if (requests > 0 || tokens > 0) {
 				window.add(requests, tokens);
 			}
@@ -218,26 +220,26 @@ public final class InMemoryUsageStore implements UsageStore {
 	@Override
 	public void reconcile(Reservation reservation, long actualTokens) {
 		if (reservation.markSettled()) {
-			adjust(reservation, actualTokens - reservation.tokens());
+			settle(reservation, actualTokens - reservation.tokens());
 		}
 	}
 
 	@Override
 	public void release(Reservation reservation) {
 		if (reservation.markSettled()) {
-			adjust(reservation, -reservation.tokens());
+			settle(reservation, -reservation.tokens());
 		}
 	}
 
-	private void adjust(Reservation reservation, long delta) {
-		if (delta == 0) {
-			return;
-		}
+	private void settle(Reservation reservation, long delta) {
 		Deployment deployment = reservation.deployment();
 		Lane lane = lane(deployment.modelName());
 		synchronized (lane) {
-			lane.window(deployment.id(), Math.floorDiv(this.clock.millis(), 1000))
-				.adjustTokens(reservation.slot(), delta);
+			SlidingWindow window = lane.window(deployment.id(), Math.floorDiv(this.clock.millis(), 1000));
+			window.settled(reservation.tokens());
+			if (delta != 0) {
+				window.adjustTokens(reservation.slot(), delta);
+			}
 		}
 	}
 

@@ -26,6 +26,9 @@ final class SlidingWindow {
 
 	private long totalTokens;
 
+	/** Tokens reserved by calls not yet settled: estimates the provider has not confirmed. */
+	private long pendingTokens;
+
 	/** The second the newest slot holds. */
 	private long current = Long.MIN_VALUE / 2;
 
@@ -60,6 +63,22 @@ final class SlidingWindow {
 		this.totalRequests += requestCount;
 		this.totalTokens += tokenCount;
 		return this.current;
+	}
+
+	/** Count an admitted call's reservation, which stays pending until it is settled. */
+	long reserve(long tokenCount) {
+		this.pendingTokens += tokenCount;
+		return add(1, tokenCount);
+	}
+
+	/** A reservation of {@code tokenCount} tokens was settled. */
+	void settled(long tokenCount) {
+		this.pendingTokens = Math.max(0, this.pendingTokens - tokenCount);
+	}
+
+	/** Tokens in the window that are settled (reported by providers), not estimates. */
+	long settledTokens() {
+		return Math.max(0, this.totalTokens - this.pendingTokens);
 	}
 
 	/**

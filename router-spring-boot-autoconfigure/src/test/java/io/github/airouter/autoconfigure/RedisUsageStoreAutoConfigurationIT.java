@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import io.lettuce.core.api.sync.RedisCommands;
 import org.junit.jupiter.api.AfterAll;
@@ -29,13 +28,11 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
 
 import io.github.airouter.chat.RoutingChatModel;
 import io.github.airouter.deployment.Deployment;
-import io.github.airouter.deployment.ModelGroup;
 import io.github.airouter.routing.Router;
 import io.github.airouter.testsupport.FakeProvider;
+import io.github.airouter.testsupport.ForwardingUsageStore;
 import io.github.airouter.testsupport.TestRedis;
-import io.github.airouter.usage.Admission;
 import io.github.airouter.usage.InMemoryUsageStore;
-import io.github.airouter.usage.Reservation;
 import io.github.airouter.usage.UsageStore;
 import io.github.airouter.usage.WindowUsage;
 import io.github.airouter.usage.redis.RedisUsageStore;
@@ -382,43 +379,10 @@ class RedisUsageStoreAutoConfigurationIT {
 	}
 
 	/** A user's usage store, in memory under another name. */
-	static class NamedUsageStore implements UsageStore {
+	static class NamedUsageStore extends ForwardingUsageStore {
 
-		private final InMemoryUsageStore delegate = new InMemoryUsageStore();
-
-		@Override
-		public Admission admit(ModelGroup group, long tokens, Set<String> excluded, double[] scores) {
-			return this.delegate.admit(group, tokens, excluded, scores);
-		}
-
-		@Override
-		public void coolDown(Deployment deployment, java.time.Duration duration) {
-			this.delegate.coolDown(deployment, duration);
-		}
-
-		@Override
-		public java.time.Duration cooldownRemaining(Deployment deployment) {
-			return this.delegate.cooldownRemaining(deployment);
-		}
-
-		@Override
-		public void reconcile(Reservation reservation, long actualTokens) {
-			this.delegate.reconcile(reservation, actualTokens);
-		}
-
-		@Override
-		public void release(Reservation reservation) {
-			this.delegate.release(reservation);
-		}
-
-		@Override
-		public WindowUsage usage(Deployment deployment) {
-			return this.delegate.usage(deployment);
-		}
-
-		@Override
-		public String name() {
-			return "user";
+		NamedUsageStore() {
+			super("user");
 		}
 
 	}

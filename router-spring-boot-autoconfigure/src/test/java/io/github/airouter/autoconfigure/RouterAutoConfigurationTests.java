@@ -51,12 +51,11 @@ import io.github.airouter.embedding.RoutingEmbeddingModel;
 import io.github.airouter.routing.Router;
 import io.github.airouter.routing.UnknownModelException;
 import io.github.airouter.testsupport.FakeProvider;
+import io.github.airouter.testsupport.ForwardingUsageStore;
 import io.github.airouter.testsupport.FakeProvider.Request;
 import io.github.airouter.usage.Admission;
 import io.github.airouter.usage.InMemoryUsageStore;
-import io.github.airouter.usage.Reservation;
 import io.github.airouter.usage.UsageStore;
-import io.github.airouter.usage.WindowUsage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -777,46 +776,18 @@ class RouterAutoConfigurationTests {
 	}
 
 	/** A user's usage store: counts admissions, delegates the rest. */
-	static class CountingUsageStore implements UsageStore {
+	static class CountingUsageStore extends ForwardingUsageStore {
 
 		final List<String> admissions = new CopyOnWriteArrayList<>();
 
-		private final InMemoryUsageStore delegate = new InMemoryUsageStore();
+		CountingUsageStore() {
+			super("counting");
+		}
 
 		@Override
 		public Admission admit(ModelGroup group, long tokens, Set<String> excluded, double[] scores) {
 			this.admissions.add(group.name());
-			return this.delegate.admit(group, tokens, excluded, scores);
-		}
-
-		@Override
-		public void coolDown(Deployment deployment, java.time.Duration duration) {
-			this.delegate.coolDown(deployment, duration);
-		}
-
-		@Override
-		public java.time.Duration cooldownRemaining(Deployment deployment) {
-			return this.delegate.cooldownRemaining(deployment);
-		}
-
-		@Override
-		public void reconcile(Reservation reservation, long actualTokens) {
-			this.delegate.reconcile(reservation, actualTokens);
-		}
-
-		@Override
-		public void release(Reservation reservation) {
-			this.delegate.release(reservation);
-		}
-
-		@Override
-		public WindowUsage usage(Deployment deployment) {
-			return this.delegate.usage(deployment);
-		}
-
-		@Override
-		public String name() {
-			return "counting";
+			return super.admit(group, tokens, excluded, scores);
 		}
 
 	}

@@ -38,6 +38,8 @@ public final class FakeProvider implements AutoCloseable {
 
 	private volatile int completionTokens = 5;
 
+	private volatile Map<String, String> headers = Map.of();
+
 	public FakeProvider() {
 		this.server.setDispatcher(new Dispatcher() {
 			@Override
@@ -63,6 +65,16 @@ public final class FakeProvider implements AutoCloseable {
 	public FakeProvider usage(int promptTokens, int completionTokens) {
 		this.promptTokens = promptTokens;
 		this.completionTokens = completionTokens;
+		return this;
+	}
+
+	/**
+	 * Extra headers on every later successful response the fake generates (completions,
+	 * streams, tool calls, embeddings); responses given to {@link #enqueue} are sent as
+	 * they are.
+	 */
+	public FakeProvider headers(Map<String, String> headers) {
+		this.headers = Map.copyOf(headers);
 		return this;
 	}
 
@@ -109,18 +121,23 @@ public final class FakeProvider implements AutoCloseable {
 			return next;
 		}
 		if (pathOnly.endsWith("/embeddings")) {
-			return embeddings(tree);
+			return withHeaders(embeddings(tree));
 		}
 		if (!pathOnly.endsWith("/chat/completions")) {
 			return new MockResponse().setResponseCode(404).setBody("{\"error\":{\"message\":\"not found\"}}");
 		}
 		if (tree.path("stream").asBoolean(false)) {
-			return stream(deployment);
+			return withHeaders(stream(deployment));
 		}
 		if (tree.has("tools") && !hasToolResult(tree)) {
-			return toolCall(tree);
+			return withHeaders(toolCall(tree));
 		}
-		return completion("Hello from " + deployment);
+		return withHeaders(completion("Hello from " + deployment));
+	}
+
+	private MockResponse withHeaders(MockResponse response) {
+		this.headers.forEach(response::setHeader);
+		return response;
 	}
 
 	private static boolean hasToolResult(JsonNode tree) {

@@ -282,7 +282,7 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 			}
 			return;
 		}
-		if (!reservation.markSettled() || delta == 0) {
+		if (!reservation.markSettled()) {
 			return;
 		}
 		if (!this.settlements.offer(new Settlement(reservation, delta))) {
@@ -546,13 +546,15 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 		}
 		// settlements of one deployment's same second add up: one script call for all of them;
 		// of several calibrations of a deployment, the last is the provider's latest word
-		Map<String, Long> deltas = new java.util.LinkedHashMap<>();
+		Map<String, long[]> deltas = new java.util.LinkedHashMap<>();
 		Map<String, Calibration> calibrations = new java.util.LinkedHashMap<>();
 		for (Pending item : batch) {
 			if (item instanceof Settlement settlement) {
 				Reservation reservation = settlement.reservation();
-				deltas.merge(usageKey(reservation.deployment()) + '\n' + reservation.slot(), settlement.delta(),
-						Long::sum);
+				long[] sums = deltas.computeIfAbsent(usageKey(reservation.deployment()) + '\n' + reservation.slot(),
+						(key) -> new long[2]);
+				sums[0] += settlement.delta();
+				sums[1] += reservation.tokens();
 			}
 			else if (item instanceof Calibration calibration) {
 				calibrations.put(calibration.deployment().id(), calibration);
@@ -573,12 +575,12 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 					pending.add(future);
 				}
 			}
-			for (Map.Entry<String, Long> entry : deltas.entrySet()) {
+			for (Map.Entry<String, long[]> entry : deltas.entrySet()) {
 				int newline = entry.getKey().lastIndexOf('\n');
 				RedisFuture<Object> future = this.script.start(connection,
 						new byte[][] { bytes(entry.getKey().substring(0, newline)) },
 						new byte[][] { SETTLE, REDIS_TIME, this.ttlMillis, bytes(entry.getKey().substring(newline + 1)),
-								bytes(Long.toString(entry.getValue())) });
+								bytes(Long.toString(entry.getValue()[0])), bytes(Long.toString(entry.getValue()[1])) });
 				if (future != null) {
 					pending.add(future);
 				}

@@ -94,9 +94,13 @@ class UsageScriptIT {
 	}
 
 	private static long settle(long nowMillis, String id, long slotSecond, long delta) {
+		return settle(nowMillis, id, slotSecond, delta, 0);
+	}
+
+	private static long settle(long nowMillis, String id, long slotSecond, long delta, long reserved) {
 		return ((Number) script.run(false, new byte[][] { bytes(usageKey(id)) },
 				new byte[][] { bytes("settle"), bytes(Long.toString(nowMillis)), bytes(Long.toString(TTL)),
-						bytes(Long.toString(slotSecond)), bytes(Long.toString(delta)) }))
+						bytes(Long.toString(slotSecond)), bytes(Long.toString(delta)), bytes(Long.toString(reserved)) }))
 			.longValue();
 	}
 
@@ -265,6 +269,25 @@ class UsageScriptIT {
 		assertThat(admit(1_000_500, 200, "usage", 0, a).get(0)).isEqualTo(1);
 		settle(1_000_600, "a", 1_000, -10_000);
 		assertThat(usage(1_000_700, "a")).containsExactly(2L, 0L);
+	}
+
+	@Test
+	void calibrationFromProviderHeadersHoldsAfterTheCallIsSettled() {
+		Candidate a = candidate("a", 100, 10_000);
+		admit(1_000_000, 264, "usage", 0, a);
+		// the provider says 300 tokens and 90 requests remain while the call is in flight
+		script.run(false, new byte[][] { bytes(usageKey("a")) }, new byte[][] { bytes("calibrate"),
+				bytes("1000100"), bytes(Long.toString(TTL)), bytes("100"), bytes("10000"), bytes("90"), bytes("300") });
+		// the call reports 15 tokens: the estimate's 264 are replaced
+		settle(1_000_200, "a", 1_000, 15 - 264, 264);
+		List<Long> usage = usage(1_000_300, "a");
+		assertThat(usage.get(0)).isEqualTo(10);
+		// no more than the provider's 300 remain; the call's own 15 counted once more at most
+		assertThat(10_000 - usage.get(1)).isBetween(285L, 300L);
+		// a high remaining count never lowers the window
+		script.run(false, new byte[][] { bytes(usageKey("a")) }, new byte[][] { bytes("calibrate"),
+				bytes("1000400"), bytes(Long.toString(TTL)), bytes("100"), bytes("10000"), bytes("99"), bytes("9999") });
+		assertThat(usage(1_000_500, "a")).isEqualTo(usage);
 	}
 
 	@Test
