@@ -179,6 +179,34 @@ class RedisUsageStoreIT {
 	}
 
 	@Test
+	void aCooldownOneInstanceEntersHoldsForEveryInstance() throws Exception {
+		TestRedis redis = redis(false);
+		ApplicationContextRunner runner = instance(redis, "rpm", 100, "router.model-list[0].order=1",
+				"router.model-list[1].order=2", "router.model-list[2].order=3");
+		this.provider.enqueue("/openai/deployments/chat-0",
+				new okhttp3.mockwebserver.MockResponse().setResponseCode(429)
+					.setHeader("Retry-After", "30")
+					.setBody("{\"error\":{\"message\":\"slow down\",\"type\":\"rate_limit_exceeded\"}}"));
+		runner.run((a) -> runner.run((b) -> {
+			// instance a meets the 429 and cools chat-0 down
+			a.getBean(RoutingChatModel.class).call(new Prompt("Hello"));
+			assertThat(this.provider.requestsTo("/openai/deployments/chat-0")).hasSize(1);
+			// instance b, which saw no failure, keeps off chat-0 although it is its first tier
+			for (int i = 0; i < 5; i++) {
+				b.getBean(RoutingChatModel.class).call(new Prompt("Hello"));
+			}
+			assertThat(this.provider.requestsTo("/openai/deployments/chat-0")).hasSize(1);
+			assertThat(this.provider.requestsTo("/openai/deployments/chat-1")).hasSize(6);
+			RedisUsageStore storeB = storeOf(b);
+			Deployment cooled = b.getBean(io.github.airouter.routing.Router.class)
+				.group("gpt-35-turbo", io.github.airouter.deployment.ModelMode.CHAT)
+				.deployments()
+				.get(0);
+			assertThat(storeB.cooldownRemaining(cooled)).isBetween(Duration.ofSeconds(25), Duration.ofSeconds(30));
+		}));
+	}
+
+	@Test
 	void aRoutingDecisionIsOneRedisCommand() {
 		TestRedis redis = redis(false);
 		LettuceConnectionFactory connectionFactory = redis.connectionFactory();
