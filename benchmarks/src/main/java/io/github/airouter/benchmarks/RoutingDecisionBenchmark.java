@@ -97,9 +97,31 @@ public class RoutingDecisionBenchmark {
 	@TearDown(Level.Trial)
 	public void tearDown() throws IOException {
 		if (this.usageStore instanceof RedisUsageStore redisStore) {
+			redisStore.flush(Duration.ofSeconds(10));
+			profile();
 			redisStore.close();
 			this.connectionFactory.destroy();
 			this.redis.stop();
+		}
+	}
+
+	/**
+	 * Where the time of a Redis decision goes: the server time per script call, and how busy
+	 * the server's one thread was over the trial (the machine's cores are shared by Redis, the
+	 * benchmark threads and Lettuce's event loop).
+	 */
+	private void profile() {
+		try (var connection = this.connectionFactory.getConnection()) {
+			java.util.Properties stats = connection.serverCommands().info("commandstats");
+			java.util.Properties cpu = connection.serverCommands().info("cpu");
+			java.util.Properties server = connection.serverCommands().info("server");
+			String evalsha = String.valueOf(stats.getProperty("cmdstat_evalsha"));
+			double cpuSeconds = Double.parseDouble(cpu.getProperty("used_cpu_user"))
+					+ Double.parseDouble(cpu.getProperty("used_cpu_sys"));
+			double uptime = Double.parseDouble(server.getProperty("uptime_in_seconds"));
+			System.out.printf(java.util.Locale.ROOT,
+					"%n[redis profile] evalsha %s; redis-server used %.1f s of CPU in %.0f s (%.0f%% of one core)%n",
+					evalsha, cpuSeconds, uptime, 100 * cpuSeconds / Math.max(1, uptime));
 		}
 	}
 

@@ -105,6 +105,8 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 
 	private final InMemoryUsageStore fallback;
 
+	private final Clock clock;
+
 	private final String instanceId = UUID.randomUUID().toString();
 
 	private final byte[] ttlMillis;
@@ -152,6 +154,7 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 		this.settings = settings;
 		this.random = random;
 		this.fallback = new InMemoryUsageStore(fallbackClock, random);
+		this.clock = fallbackClock;
 		this.ttlMillis = bytes(Long.toString(settings.keyTtl().toMillis()));
 		this.instancesKey = bytes(settings.keyPrefix() + "instances");
 		this.scheduler = Executors.newSingleThreadScheduledExecutor((task) -> daemon(task, "router-redis-probe"));
@@ -173,6 +176,11 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 
 	private static byte[] bytes(String value) {
 		return value.getBytes(StandardCharsets.UTF_8);
+	}
+
+	/** "Now" for the script: Redis TIME (an empty argument), unless the settings ask for the clock. */
+	private byte[] now() {
+		return this.settings.clientClock() ? bytes(Long.toString(this.clock.millis())) : REDIS_TIME;
 	}
 
 	private RandomGenerator random() {
@@ -199,7 +207,7 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 		byte[][] args = new byte[6 + PER_CANDIDATE * n][];
 		boolean byScore = group.strategy().usesScores() && scores != null;
 		args[0] = ADMIT;
-		args[1] = REDIS_TIME;
+		args[1] = now();
 		args[2] = this.ttlMillis;
 		args[3] = bytes(Long.toString(tokens));
 		args[4] = (group.strategy() == RoutingStrategy.SIMPLE_SHUFFLE) ? SHUFFLE_STRATEGY
@@ -300,7 +308,7 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 		if (this.available.get()) {
 			try {
 				this.script.run(false, new byte[][] { bytes(cooldownKey(deployment)) },
-						new byte[][] { COOL, REDIS_TIME, this.ttlMillis, bytes(Long.toString(duration.toMillis())) });
+						new byte[][] { COOL, now(), this.ttlMillis, bytes(Long.toString(duration.toMillis())) });
 			}
 			catch (RedisUnavailableException ex) {
 				markUnavailable(ex.getMessage());
@@ -313,7 +321,7 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 		if (this.available.get()) {
 			try {
 				Object left = this.script.run(false, new byte[][] { bytes(cooldownKey(deployment)) },
-						new byte[][] { COOLING, REDIS_TIME, this.ttlMillis });
+						new byte[][] { COOLING, now(), this.ttlMillis });
 				if (left != null) {
 					return Duration.ofMillis(number(left));
 				}
@@ -343,7 +351,7 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 		if (this.available.get()) {
 			try {
 				List<?> answer = (List<?>) this.script.run(true, new byte[][] { bytes(usageKey(deployment)) },
-						new byte[][] { USAGE, REDIS_TIME, this.ttlMillis });
+						new byte[][] { USAGE, now(), this.ttlMillis });
 				if (answer != null && answer.size() == 2) {
 					return new WindowUsage(number(answer.get(0)), number(answer.get(1)));
 				}
@@ -566,7 +574,7 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 				Limits limits = calibration.deployment().limits();
 				RedisFuture<Object> future = this.script.start(connection,
 						new byte[][] { bytes(usageKey(calibration.deployment())) },
-						new byte[][] { CALIBRATE, REDIS_TIME, this.ttlMillis,
+						new byte[][] { CALIBRATE, now(), this.ttlMillis,
 								bytes(Long.toString((limits.requestsPerMinute() != null) ? limits.requestsPerMinute() : -1)),
 								bytes(Long.toString((limits.tokensPerMinute() != null) ? limits.tokensPerMinute() : -1)),
 								bytes(Long.toString(calibration.remainingRequests())),
@@ -579,7 +587,7 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 				int newline = entry.getKey().lastIndexOf('\n');
 				RedisFuture<Object> future = this.script.start(connection,
 						new byte[][] { bytes(entry.getKey().substring(0, newline)) },
-						new byte[][] { SETTLE, REDIS_TIME, this.ttlMillis, bytes(entry.getKey().substring(newline + 1)),
+						new byte[][] { SETTLE, now(), this.ttlMillis, bytes(entry.getKey().substring(newline + 1)),
 								bytes(Long.toString(entry.getValue()[0])), bytes(Long.toString(entry.getValue()[1])) });
 				if (future != null) {
 					pending.add(future);
@@ -640,9 +648,35 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 	 * {@code null} for 1/N over the N live instances
 	 * @param heartbeatInterval how often this instance announces itself
 	 * @param recoveryProbeInterval how often Redis is probed during an outage
+	 * @param clientClock whether windows follow the store's clock instead of Redis
+	 * {@code TIME}: for simulations in virtual time only; every instance must then share one
+	 * clock
 	 */
 	public record Settings(String keyPrefix, Duration commandTimeout, Duration keyTtl, @Nullable Double fallbackShare,
-			Duration heartbeatInterval, Duration recoveryProbeInterval) {
+			Duration heartbeatInterval, Duration recoveryProbeInterval, boolean clientClock) {
+
+		/**
+		 * Settings on Redis {@code TIME}.
+		 * @param keyPrefix prefix of every key
+		 * @param commandTimeout how long a decision waits for Redis
+		 * @param keyTtl TTL of usage and instance keys
+		 * @param fallbackShare share of each limit while Redis is down, or {@code null}
+		 * @param heartbeatInterval how often this instance announces itself
+		 * @param recoveryProbeInterval how often Redis is probed during an outage
+		 */
+		public Settings(String keyPrefix, Duration commandTimeout, Duration keyTtl, @Nullable Double fallbackShare,
+				Duration heartbeatInterval, Duration recoveryProbeInterval) {
+			this(keyPrefix, commandTimeout, keyTtl, fallbackShare, heartbeatInterval, recoveryProbeInterval, false);
+		}
+
+		/**
+		 * These settings with windows on the store's clock instead of Redis {@code TIME}.
+		 * @return the settings
+		 */
+		public Settings withClientClock() {
+			return new Settings(this.keyPrefix, this.commandTimeout, this.keyTtl, this.fallbackShare,
+					this.heartbeatInterval, this.recoveryProbeInterval, true);
+		}
 
 		public Settings {
 			Objects.requireNonNull(keyPrefix, "keyPrefix must not be null");
