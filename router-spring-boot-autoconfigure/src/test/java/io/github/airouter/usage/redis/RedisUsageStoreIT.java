@@ -63,8 +63,10 @@ class RedisUsageStoreIT {
 	}
 
 	private ApplicationContextRunner instance(TestRedis redis, String limit, long value, String... extra) {
+		// a generous command timeout: these tests measure Redis's exactness, and a loaded CI
+		// machine must not push decisions into the (deliberately approximate) memory fallback
 		List<String> properties = new ArrayList<>(List.of("spring.data.redis.host=" + redis.host(),
-				"spring.data.redis.port=" + redis.port()));
+				"spring.data.redis.port=" + redis.port(), "router.redis.command-timeout=5s"));
 		for (int i = 0; i < 3; i++) {
 			String entry = "router.model-list[" + i + "].";
 			properties.add(entry + "model-name=gpt-35-turbo");
@@ -89,13 +91,13 @@ class RedisUsageStoreIT {
 					b.getBean(RoutingChatModel.class), c.getBean(RoutingChatModel.class));
 			Outcome outcome = hammer(instances, 4, 40, (chat) -> chat.call(new Prompt("Hello")));
 			assertThat(outcome.otherFailures()).isEmpty();
+			assertThat(storeOf(a).getFallbackDecisions() + storeOf(b).getFallbackDecisions()
+					+ storeOf(c).getFallbackDecisions()).as("decisions made without Redis").isZero();
 			assertThat(outcome.succeeded()).isEqualTo(60);
 			assertThat(outcome.refused()).isEqualTo(3 * 4 * 40 - 60);
 			for (int i = 0; i < 3; i++) {
 				assertThat(this.provider.requestsTo("/openai/deployments/chat-" + i)).hasSize(20);
 			}
-			assertThat(storeOf(a).getFallbackDecisions() + storeOf(b).getFallbackDecisions()
-					+ storeOf(c).getFallbackDecisions()).isZero();
 		})));
 	}
 
@@ -116,6 +118,8 @@ class RedisUsageStoreIT {
 					c.getBean(RoutingChatModel.class));
 			Outcome outcome = hammer(instances, 2, 10, (chat) -> chat.call(prompt));
 			assertThat(outcome.otherFailures()).isEmpty();
+			assertThat(storeOf(a).getFallbackDecisions() + storeOf(b).getFallbackDecisions()
+					+ storeOf(c).getFallbackDecisions()).as("decisions made without Redis").isZero();
 			assertThat(outcome.succeeded()).isEqualTo(9);
 			for (int i = 0; i < 3; i++) {
 				assertThat(this.provider.requestsTo("/openai/deployments/chat-" + i)).hasSize(3);
