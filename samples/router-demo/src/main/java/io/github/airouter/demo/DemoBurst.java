@@ -25,9 +25,9 @@ import org.springframework.boot.ApplicationRunner;
 import org.springframework.boot.ExitCodeGenerator;
 import org.springframework.stereotype.Component;
 
-import io.github.airouter.demo.fake.FakeProviders;
 import io.github.airouter.routing.NoDeploymentAvailableException;
 import io.github.airouter.routing.Router;
+import io.github.airouter.samples.fake.FakeProviders;
 
 /**
  * Sends the burst: chat calls, streams and embedding calls, mixed, from a few threads, through

@@ -9,12 +9,12 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.stereotype.Component;
 
-import io.github.airouter.demo.fake.UsageLog;
 import io.github.airouter.deployment.Deployment;
 import io.github.airouter.deployment.ModelGroup;
 import io.github.airouter.routing.Failure;
 import io.github.airouter.routing.RoutingListener;
 import io.github.airouter.routing.TokenUsage;
+import io.github.airouter.samples.fake.UsageLog;
 
 /**
  * What the router did, as it tells its {@link RoutingListener}s (the router picks up every

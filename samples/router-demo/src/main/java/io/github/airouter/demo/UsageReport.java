@@ -8,11 +8,11 @@ import java.util.Optional;
 
 import org.jspecify.annotations.Nullable;
 
-import io.github.airouter.demo.fake.FakeDeployment;
-import io.github.airouter.demo.fake.FakeProviders;
 import io.github.airouter.deployment.Deployment;
 import io.github.airouter.deployment.ModelGroup;
 import io.github.airouter.routing.Router;
+import io.github.airouter.samples.fake.FakeDeployment;
+import io.github.airouter.samples.fake.FakeProviders;
 
 /**
  * Where a burst went: one row per deployment with the calls it served, their tokens, the 429s

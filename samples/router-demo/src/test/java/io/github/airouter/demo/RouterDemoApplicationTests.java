@@ -8,12 +8,12 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
-import io.github.airouter.demo.fake.FakeDeployment;
-import io.github.airouter.demo.fake.FakeProviders;
-import io.github.airouter.demo.fake.FakeResource;
 import io.github.airouter.deployment.Deployment;
 import io.github.airouter.deployment.ModelMode;
 import io.github.airouter.routing.Router;
+import io.github.airouter.samples.fake.FakeDeployment;
+import io.github.airouter.samples.fake.FakeProviders;
+import io.github.airouter.samples.fake.FakeResource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.github.airouter.demo.fake;
+package io.github.airouter.samples.fake;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -34,8 +34,8 @@ import tools.jackson.databind.node.ObjectNode;
 import org.springframework.ai.tokenizer.JTokkitTokenCountEstimator;
 import org.springframework.ai.tokenizer.TokenCountEstimator;
 
-import io.github.airouter.demo.fake.FakeDeployment.Decision;
-import io.github.airouter.demo.fake.FakeDeployment.Kind;
+import io.github.airouter.samples.fake.FakeDeployment.Decision;
+import io.github.airouter.samples.fake.FakeDeployment.Kind;
 
 /**
  * A local fake of one Azure OpenAI resource or of OpenAI, on a port of its own, speaking the

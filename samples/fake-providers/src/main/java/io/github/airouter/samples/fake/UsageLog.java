@@ -1,4 +1,4 @@
-package io.github.airouter.demo.fake;
+package io.github.airouter.samples.fake;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.github.airouter.demo.fake;
+package io.github.airouter.samples.fake;
 
 /**
  * One deployment of a fake resource: an Azure OpenAI deployment, or a model of the fake

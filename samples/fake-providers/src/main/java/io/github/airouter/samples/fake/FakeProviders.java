@@ -1,4 +1,4 @@
-package io.github.airouter.demo.fake;
+package io.github.airouter.samples.fake;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,9 +9,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The demo's fake services: two Azure OpenAI resources and OpenAI, each a local HTTP server
- * on a free port. Their limits are the providers' side of the quota; the router's side is
- * {@code router.model-list} in {@code application.yml}. They agree, except that
+ * The samples' fake services: two Azure OpenAI resources and OpenAI, each a local HTTP
+ * server on a free port. Their limits are the providers' side of the quota; the router's
+ * side is {@code router.model-list} in the {@code application.yml} of the router demo and of
+ * the proxy. They agree, except that
  * {@code azure-eu}'s {@code gpt-4o-eu} shares its quota with another application, which
  * uses the rest of the minute's requests after the router's 8th call.
  */
@@ -31,7 +32,7 @@ public final class FakeProviders implements AutoCloseable {
 	}
 
 	/**
-	 * The resources the demo's {@code application.yml} expects.
+	 * The resources the samples' {@code application.yml} files expect.
 	 * @return the fakes, not started
 	 */
 	public static FakeProviders standard() {

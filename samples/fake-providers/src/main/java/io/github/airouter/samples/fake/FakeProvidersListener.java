@@ -1,4 +1,4 @@
-package io.github.airouter.demo.fake;
+package io.github.airouter.samples.fake;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -23,8 +23,9 @@ import org.springframework.core.env.Profiles;
  * refers to, so the router builds its clients against them; the fakes become the bean
  * {@code fakeProviders}, and stop with the application.
  * <p>
- * Registered in {@code META-INF/spring.factories}, so it works for
- * {@code SpringApplication.run} and for tests alike.
+ * An application registers it in its own {@code META-INF/spring.factories} (the router
+ * demo and the proxy do), so it works for {@code SpringApplication.run} and for tests
+ * alike; depending on this module alone starts nothing.
  */
 public class FakeProvidersListener implements SmartApplicationListener {
 
