@@ -54,8 +54,8 @@ class NoKeyInLogsTests {
 	@Test
 	void callsStreamsCooldownsRetriesAndAStartupFailureLogNoKey(CapturedOutput output) {
 		this.provider.enqueue(path("eu-1"),
-				error(429, "rate_limit_exceeded", "slow down").setHeader("Retry-After", "30"));
-		this.provider.enqueue(path("eu-2"), error(500, "server_error", "boom"));
+				FakeProvider.error(429, "rate_limit_exceeded", null, "slow down").setHeader("Retry-After", "30"));
+		this.provider.enqueue(path("eu-2"), FakeProvider.error(500, "server_error", null, "boom"));
 		try (ConfigurableApplicationContext context = application(properties()).run()) {
 			RoutingChatModel chat = context.getBean(RoutingChatModel.class);
 			// eu-1 answers 429 and cools down; eu-2 answers 500; the OpenAI deployment serves
@@ -63,7 +63,7 @@ class NoKeyInLogsTests {
 			// eu-1 cools down: eu-2 serves a call and a stream
 			assertThat(chat.call(prompt("gpt-4o")).getResult().getOutput().getText()).endsWith(path("eu-2"));
 			List<ChatResponse> chunks = chat.stream(prompt("gpt-4o")).collectList().block(Duration.ofSeconds(10));
-			assertThat(text(chunks)).endsWith(path("eu-2"));
+			assertThat(FakeProvider.text(chunks)).endsWith(path("eu-2"));
 			assertThat(context.getBean(EmbeddingModel.class).embed("hello")).isNotEmpty();
 		}
 		List<String> invalid = new ArrayList<>(List.of(DEBUG));
@@ -136,23 +136,6 @@ class NoKeyInLogsTests {
 
 	private static Prompt prompt(String model) {
 		return new Prompt("Hello", ChatOptions.builder().model(model).build());
-	}
-
-	private static MockResponse error(int status, String type, String message) {
-		return new MockResponse().setResponseCode(status)
-			.setHeader("Content-Type", "application/json")
-			.setBody("{\"error\":{\"message\":\"" + message + "\",\"type\":\"" + type
-					+ "\",\"param\":null,\"code\":null}}");
-	}
-
-	private static String text(List<ChatResponse> chunks) {
-		StringBuilder text = new StringBuilder();
-		for (ChatResponse chunk : chunks) {
-			if (chunk.getResult() != null && chunk.getResult().getOutput().getText() != null) {
-				text.append(chunk.getResult().getOutput().getText());
-			}
-		}
-		return text.toString();
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -81,20 +81,13 @@ class ResilienceWireTests {
 		return "/openai/deployments/" + deployment;
 	}
 
-	private static MockResponse error(int status, String type, String code, String message) {
-		return new MockResponse().setResponseCode(status)
-			.setHeader("Content-Type", "application/json")
-			.setBody("{\"error\":{\"message\":\"" + message + "\",\"type\":\"" + type + "\",\"param\":null,\"code\":"
-					+ ((code != null) ? "\"" + code + "\"" : "null") + "}}");
-	}
-
 	private static Prompt prompt(String model) {
 		return new Prompt("Hello", ChatOptions.builder().model(model).build());
 	}
 
 	@Test
 	void aServerErrorIsRetriedOnAnotherDeployment() {
-		this.provider.enqueue(path("a"), error(500, "server_error", null, "boom"));
+		this.provider.enqueue(path("a"), FakeProvider.error(500, "server_error", null, "boom"));
 		runner(List.of(deployment("a", "gpt-4o", "order=1"), deployment("b", "gpt-4o", "order=2"))).run((context) -> {
 			ChatResponse response = context.getBean(RoutingChatModel.class).call(prompt("gpt-4o"));
 			assertThat(response.getResult().getOutput().getText()).isEqualTo("Hello from " + path("b"));
@@ -105,7 +98,7 @@ class ResilienceWireTests {
 
 	@Test
 	void a429WithRetryAfterKeepsTheDeploymentOutOfRoutingForThatLongWhileOthersServe() {
-		this.provider.enqueue(path("a"), error(429, "rate_limit_exceeded", "429", "slow down").setHeader("Retry-After", "30"));
+		this.provider.enqueue(path("a"), FakeProvider.error(429, "rate_limit_exceeded", "429", "slow down").setHeader("Retry-After", "30"));
 		runner(List.of(deployment("a", "gpt-4o", "order=1"), deployment("b", "gpt-4o", "order=2"))).run((context) -> {
 			RoutingChatModel chat = context.getBean(RoutingChatModel.class);
 			Router router = context.getBean(Router.class);
@@ -143,7 +136,7 @@ class ResilienceWireTests {
 
 	@Test
 	void aBadRequestIsTheCallersErrorAndIsNotRetried() {
-		this.provider.enqueue(path("a"), error(400, "invalid_request_error", "invalid_value", "temperature too high"));
+		this.provider.enqueue(path("a"), FakeProvider.error(400, "invalid_request_error", "invalid_value", "temperature too high"));
 		runner(List.of(deployment("a", "gpt-4o", "order=1"), deployment("b", "gpt-4o", "order=2"))).run((context) -> {
 			assertThatExceptionOfType(BadRequestException.class)
 				.isThrownBy(() -> context.getBean(RoutingChatModel.class).call(prompt("gpt-4o")))
@@ -155,7 +148,7 @@ class ResilienceWireTests {
 
 	@Test
 	void aPromptTooLongForTheContextWindowGoesToTheContextWindowFallback() {
-		this.provider.enqueue(path("small-1"), error(400, "invalid_request_error", "context_length_exceeded",
+		this.provider.enqueue(path("small-1"), FakeProvider.error(400, "invalid_request_error", "context_length_exceeded",
 				"This model's maximum context length is 8192 tokens"));
 		runner(List.of(deployment("small-1", "gpt-4", "order=1"), deployment("small-2", "gpt-4", "order=2"),
 				deployment("large", "gpt-4-32k"), deployment("other", "gpt-35")),
@@ -173,8 +166,8 @@ class ResilienceWireTests {
 	@Test
 	void aFallbackChainThatWouldLoopVisitsEachModelOnce() {
 		for (int i = 0; i < 5; i++) {
-			this.provider.enqueue(path("four"), error(500, "server_error", null, "down"));
-			this.provider.enqueue(path("mini"), error(503, "server_error", null, "down too"));
+			this.provider.enqueue(path("four"), FakeProvider.error(500, "server_error", null, "down"));
+			this.provider.enqueue(path("mini"), FakeProvider.error(503, "server_error", null, "down too"));
 		}
 		runner(List.of(deployment("four", "gpt-4o"), deployment("mini", "gpt-4o-mini")),
 				"router.fallbacks.gpt-4o[0]=gpt-4o-mini", "router.fallbacks.gpt-4o-mini[0]=gpt-4o")
@@ -201,11 +194,11 @@ class ResilienceWireTests {
 
 	@Test
 	void aStreamFailingBeforeItsFirstChunkIsRetriedElsewhere() {
-		this.provider.enqueue(path("a"), error(500, "server_error", null, "boom"));
+		this.provider.enqueue(path("a"), FakeProvider.error(500, "server_error", null, "boom"));
 		runner(List.of(deployment("a", "gpt-4o", "order=1"), deployment("b", "gpt-4o", "order=2"))).run((context) -> {
 			List<ChatResponse> chunks = context.getBean(RoutingChatModel.class).stream(prompt("gpt-4o")).collectList()
 				.block(Duration.ofSeconds(10));
-			assertThat(text(chunks)).isEqualTo("Hello from " + path("b"));
+			assertThat(FakeProvider.text(chunks)).isEqualTo("Hello from " + path("b"));
 			assertThat(this.provider.requestsTo(path("a"))).hasSize(1);
 			assertThat(this.provider.requestsTo(path("b"))).hasSize(1);
 		});
@@ -223,7 +216,7 @@ class ResilienceWireTests {
 					.stream(prompt("gpt-4o"))
 					.collectList()
 					.block(Duration.ofMillis(1_900));
-				assertThat(text(chunks)).isEqualTo("Hello from " + path("b"));
+				assertThat(FakeProvider.text(chunks)).isEqualTo("Hello from " + path("b"));
 				assertThat(this.provider.requestsTo(path("slow"))).hasSize(1);
 			});
 	}
@@ -269,16 +262,6 @@ class ResilienceWireTests {
 				}
 				assertThat(this.provider.requestsTo(path("payg"))).hasSize(3);
 			});
-	}
-
-	private static String text(List<ChatResponse> chunks) {
-		StringBuilder text = new StringBuilder();
-		for (ChatResponse chunk : chunks) {
-			if (chunk.getResult() != null && chunk.getResult().getOutput().getText() != null) {
-				text.append(chunk.getResult().getOutput().getText());
-			}
-		}
-		return text.toString();
 	}
 
 }

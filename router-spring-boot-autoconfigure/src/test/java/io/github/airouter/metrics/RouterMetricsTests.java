@@ -112,7 +112,7 @@ class RouterMetricsTests {
 			assertThat(context).doesNotHaveBean(MeterBinder.class);
 			RoutingChatModel chat = context.getBean(RoutingChatModel.class);
 			assertThat(chat.call(prompt("gpt-4o")).getResult().getOutput().getText()).endsWith(path("a"));
-			assertThat(text(chat.stream(prompt("gpt-4o")).collectList().block(Duration.ofSeconds(10))))
+			assertThat(FakeProvider.text(chat.stream(prompt("gpt-4o")).collectList().block(Duration.ofSeconds(10))))
 				.endsWith(path("a"));
 			assertThat(this.provider.requestsTo(path("a"))).hasSize(2);
 		});
@@ -134,8 +134,8 @@ class RouterMetricsTests {
 
 	@Test
 	void knownTrafficGivesCallsTokensCooldownsFallbacksAttemptsAndDecisions() {
-		this.provider.enqueue(path("a"), error(429, "rate_limit_exceeded", "slow down").setHeader("Retry-After", "30"));
-		this.provider.enqueue(path("b"), error(500, "server_error", "boom"));
+		this.provider.enqueue(path("a"), FakeProvider.error(429, "rate_limit_exceeded", null, "slow down").setHeader("Retry-After", "30"));
+		this.provider.enqueue(path("b"), FakeProvider.error(500, "server_error", null, "boom"));
 		withMeterRegistry().run((context) -> {
 			assertThat(context).hasNotFailed();
 			RoutingChatModel chat = context.getBean(RoutingChatModel.class);
@@ -241,8 +241,8 @@ class RouterMetricsTests {
 
 	@Test
 	void tagsAreTheModelDeploymentAndProviderAndNeverAKey() {
-		this.provider.enqueue(path("a"), error(429, "rate_limit_exceeded", "slow down").setHeader("Retry-After", "30"));
-		this.provider.enqueue(path("b"), error(500, "server_error", "boom"));
+		this.provider.enqueue(path("a"), FakeProvider.error(429, "rate_limit_exceeded", null, "slow down").setHeader("Retry-After", "30"));
+		this.provider.enqueue(path("b"), FakeProvider.error(500, "server_error", null, "boom"));
 		withMeterRegistry().run((context) -> {
 			MeterRegistry registry = context.getBean(MeterRegistry.class);
 			traffic(context.getBean(RoutingChatModel.class));
@@ -336,7 +336,7 @@ class RouterMetricsTests {
 	private void traffic(RoutingChatModel chat) {
 		assertThat(chat.call(prompt("gpt-4o")).getResult().getOutput().getText()).endsWith(path("c"));
 		assertThat(chat.call(prompt("gpt-4o")).getResult().getOutput().getText()).endsWith(path("b"));
-		assertThat(text(chat.stream(prompt("gpt-4o")).collectList().block(Duration.ofSeconds(10))))
+		assertThat(FakeProvider.text(chat.stream(prompt("gpt-4o")).collectList().block(Duration.ofSeconds(10))))
 			.endsWith(path("b"));
 		assertThat(chat.call(prompt("limited")).getResult().getOutput().getText()).endsWith(path("l"));
 		assertThatExceptionOfType(NoDeploymentAvailableException.class)
@@ -387,29 +387,12 @@ class RouterMetricsTests {
 		return new Prompt("Hello", ChatOptions.builder().model(model).build());
 	}
 
-	private static MockResponse error(int status, String type, String message) {
-		return new MockResponse().setResponseCode(status)
-			.setHeader("Content-Type", "application/json")
-			.setBody("{\"error\":{\"message\":\"" + message + "\",\"type\":\"" + type
-					+ "\",\"param\":null,\"code\":null}}");
-	}
-
 	/** A completion reporting 30 prompt and 12 completion tokens. */
 	private static String completionBody() {
 		return "{\"id\":\"chatcmpl-slow\",\"object\":\"chat.completion\",\"created\":1700000000,"
 				+ "\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
 				+ "\"content\":\"slow\",\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"stop\"}],"
 				+ "\"usage\":{\"prompt_tokens\":30,\"completion_tokens\":12,\"total_tokens\":42}}";
-	}
-
-	private static String text(List<ChatResponse> chunks) {
-		StringBuilder text = new StringBuilder();
-		for (ChatResponse chunk : chunks) {
-			if (chunk.getResult() != null && chunk.getResult().getOutput().getText() != null) {
-				text.append(chunk.getResult().getOutput().getText());
-			}
-		}
-		return text.toString();
 	}
 
 	@Configuration(proxyBeanMethods = false)

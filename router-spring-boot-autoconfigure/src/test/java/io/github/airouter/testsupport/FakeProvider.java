@@ -16,6 +16,8 @@ import okhttp3.mockwebserver.RecordedRequest;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.ai.chat.model.ChatResponse;
+
 /**
  * A local fake of the OpenAI and Azure OpenAI wire formats: chat completions (plain and
  * SSE streams ending with a usage chunk), tool calls, and embeddings. Every request is
@@ -214,6 +216,25 @@ public final class FakeProvider implements AutoCloseable {
 		String body = "{\"object\":\"list\",\"data\":[" + data + "],\"model\":\"text-embedding-3-small\","
 				+ "\"usage\":{\"prompt_tokens\":" + this.promptTokens + ",\"total_tokens\":" + this.promptTokens + "}}";
 		return new MockResponse().setHeader("Content-Type", "application/json").setBody(body);
+	}
+
+	/** An OpenAI error answer, e.g. {@code error(429, "rate_limit_exceeded", null, "slow down")}. */
+	public static MockResponse error(int status, String type, String code, String message) {
+		return new MockResponse().setResponseCode(status)
+			.setHeader("Content-Type", "application/json")
+			.setBody("{\"error\":{\"message\":" + json.writeValueAsString(message) + ",\"type\":\"" + type
+					+ "\",\"param\":null,\"code\":" + ((code != null) ? "\"" + code + "\"" : "null") + "}}");
+	}
+
+	/** The text a stream (or a list of responses) delivered, chunk after chunk. */
+	public static String text(List<ChatResponse> chunks) {
+		StringBuilder text = new StringBuilder();
+		for (ChatResponse chunk : chunks) {
+			if (chunk.getResult() != null && chunk.getResult().getOutput().getText() != null) {
+				text.append(chunk.getResult().getOutput().getText());
+			}
+		}
+		return text.toString();
 	}
 
 	/** One request the fake received. */
