@@ -118,8 +118,9 @@ public class RouterMetrics implements RoutingListener {
 	}
 
 	@Override
-	public void onCooldown(Deployment deployment, Duration duration, String reason) {
-		counter("router.cooldowns", deployment, "reason", reason.contains("429") ? "rate-limited" : "failures")
+	public void onCooldown(Deployment deployment, Duration duration, Failure.Kind cause, String reason) {
+		counter("router.cooldowns", deployment, "reason",
+				(cause == Failure.Kind.RATE_LIMITED) ? "rate-limited" : "failures")
 			.increment();
 	}
 

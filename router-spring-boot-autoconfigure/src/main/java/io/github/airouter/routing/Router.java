@@ -482,23 +482,23 @@ public final class Router {
 			Duration retryAfter = failure.retryAfter();
 			boolean asked = retryAfter != null && !retryAfter.isNegative() && !retryAfter.isZero();
 			stats.noted(description);
-			coolDown(deployment, asked ? retryAfter : this.policy.cooldownTime(),
+			coolDown(deployment, asked ? retryAfter : this.policy.cooldownTime(), failure.kind(),
 					asked ? "a 429 with Retry-After" : "a 429");
 		}
 		else if (failure.isRetryable() && stats.failed(this.clock.millis(), description)) {
 			stats.forgetFailures();
-			coolDown(deployment, this.policy.cooldownTime(),
+			coolDown(deployment, this.policy.cooldownTime(), failure.kind(),
 					this.policy.allowedFails() + " failures within a minute, the last: " + failure.kind().tag());
 		}
 		return failure;
 	}
 
-	private void coolDown(Deployment deployment, Duration duration, String reason) {
+	private void coolDown(Deployment deployment, Duration duration, Failure.Kind cause, String reason) {
 		this.usageStore.coolDown(deployment, duration);
 		logger.warn("Deployment " + deployment.id() + " of model '" + deployment.modelName() + "' cools down for "
 				+ duration.toMillis() + " ms after " + reason);
 		for (RoutingListener listener : this.listeners) {
-			listener.onCooldown(deployment, duration, reason);
+			listener.onCooldown(deployment, duration, cause, reason);
 		}
 	}
 

@@ -54,9 +54,11 @@ public interface RoutingListener {
 	 * A deployment was put in cooldown.
 	 * @param deployment the deployment
 	 * @param duration for how long
-	 * @param reason why, e.g. {@code a 429 with Retry-After}
+	 * @param cause the kind of the failure that started it: {@link Failure.Kind#RATE_LIMITED}
+	 * for a 429, else the last of the failures that exhausted allowed-fails
+	 * @param reason why, for people, e.g. {@code a 429 with Retry-After}
 	 */
-	default void onCooldown(Deployment deployment, Duration duration, String reason) {
+	default void onCooldown(Deployment deployment, Duration duration, Failure.Kind cause, String reason) {
 	}
 
 	/**

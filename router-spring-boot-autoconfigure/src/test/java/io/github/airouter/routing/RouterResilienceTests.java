@@ -788,7 +788,7 @@ class RouterResilienceTests {
 		}
 
 		@Override
-		public void onCooldown(Deployment deployment, Duration duration, String reason) {
+		public void onCooldown(Deployment deployment, Duration duration, Failure.Kind cause, String reason) {
 			this.events.add("cooldown " + deployment.id() + " " + duration.toMillis() + " ms (" + reason + ")");
 		}
 

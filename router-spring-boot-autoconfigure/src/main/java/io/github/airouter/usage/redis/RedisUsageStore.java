@@ -139,6 +139,9 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 
 	private volatile boolean closed;
 
+	/** When the last heartbeat went out; touched by the probe thread only. */
+	private long lastBeat;
+
 	/**
 	 * Create a store and start its background work (heartbeats, recovery probes,
 	 * settlements).
@@ -497,8 +500,6 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 			this.liveInstances = (int) number(count);
 		}
 	}
-
-	private long lastBeat;
 
 	private void beatOrProbe() {
 		if (this.closed) {

@@ -2,7 +2,6 @@ package io.github.airouter.usage.redis;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -77,14 +76,6 @@ final class UsageScript {
 		catch (NoSuchAlgorithmException ex) {
 			throw new IllegalStateException(ex);
 		}
-	}
-
-	String sha() {
-		return this.sha;
-	}
-
-	String source() {
-		return new String(this.script, StandardCharsets.UTF_8);
 	}
 
 	/**

@@ -66,7 +66,7 @@ public class RoutingTally implements RoutingListener {
 	}
 
 	@Override
-	public void onCooldown(Deployment deployment, Duration duration, String reason) {
+	public void onCooldown(Deployment deployment, Duration duration, Failure.Kind cause, String reason) {
 		tally(deployment).cooldowns.incrementAndGet();
 	}
 
