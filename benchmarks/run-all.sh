@@ -16,5 +16,5 @@ for threads in 1 8; do
   java -jar "$jar" RoutingDecisionBenchmark -p store=redis -p deployments=3,30 -t "$threads" \
     -rf json -rff "$out/redis-t$threads.json" | tee "$out/redis-t$threads.txt"
 done
-# the load simulation, which also draws benchmarks/usage-over-time.png
-java -cp "$jar" io.github.airouter.benchmarks.LoadSimulation benchmarks/usage-over-time.png | tee "$out/load-simulation.txt"
+# the load simulation, which also draws benchmarks/target/usage-over-time.png
+java -cp "$jar" io.github.airouter.benchmarks.LoadSimulation benchmarks/target/usage-over-time.png | tee "$out/load-simulation.txt"

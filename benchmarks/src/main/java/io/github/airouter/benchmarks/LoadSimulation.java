@@ -66,7 +66,7 @@ public final class LoadSimulation {
 	}
 
 	public static void main(String[] args) throws Exception {
-		String png = (args.length > 0) ? args[0] : "benchmarks/usage-over-time.png";
+		String png = (args.length > 0) ? args[0] : "benchmarks/target/usage-over-time.png";
 		int port;
 		try (ServerSocket socket = new ServerSocket(0)) {
 			port = socket.getLocalPort();
