@@ -22,6 +22,7 @@ import io.github.airouter.routing.NoDeploymentAvailableException;
 import io.github.airouter.routing.Router;
 import io.github.airouter.routing.RoutingListener;
 import io.github.airouter.routing.TokenUsage;
+import io.github.airouter.usage.SharedUsageStore;
 import io.github.airouter.usage.UsageStore;
 
 /**
@@ -175,10 +176,8 @@ public class RouterMetrics implements RoutingListener {
 						.register(registry);
 				}
 			}
-			if (store.details().containsKey("fallbackDecisions")) {
-				FunctionCounter
-					.builder("router.redis.fallbacks", store,
-							(s) -> ((Number) s.details().getOrDefault("fallbackDecisions", 0)).doubleValue())
+			if (store instanceof SharedUsageStore shared) {
+				FunctionCounter.builder("router.redis.fallbacks", shared, SharedUsageStore::getFallbackDecisions)
 					.description("Routing decisions made from memory while Redis was unavailable")
 					.register(registry);
 			}

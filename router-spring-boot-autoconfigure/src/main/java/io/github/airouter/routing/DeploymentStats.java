@@ -23,12 +23,15 @@ public final class DeploymentStats {
 
 	private final long[] failureTimes;
 
+	private final int allowedFails;
+
 	private int failureCursor;
 
 	private volatile @Nullable String lastError;
 
 	DeploymentStats(int allowedFails) {
-		this.failureTimes = new long[allowedFails];
+		this.failureTimes = new long[Math.max(1, allowedFails)];
+		this.allowedFails = allowedFails;
 		java.util.Arrays.fill(this.failureTimes, Long.MIN_VALUE);
 	}
 
@@ -83,6 +86,9 @@ public final class DeploymentStats {
 	 */
 	synchronized boolean failed(long nowMillis, String description) {
 		this.lastError = description;
+		if (this.allowedFails == 0) {
+			return false;
+		}
 		this.failureTimes[this.failureCursor] = nowMillis;
 		this.failureCursor = (this.failureCursor + 1) % this.failureTimes.length;
 		long oldest = this.failureTimes[this.failureCursor];

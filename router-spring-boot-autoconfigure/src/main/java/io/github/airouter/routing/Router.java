@@ -80,8 +80,7 @@ public final class Router {
 	private final Map<String, DeploymentStats> stats;
 
 	/**
-	 * Create a router with the default policy and no retries (nothing is classified as
-	 * retryable).
+	 * Create a router with {@link RouterPolicy#none() no retries, fallbacks or cooldowns}.
 	 * @param deployments the deployments, grouped by model name in the order given
 	 * @param strategy how to choose within a group
 	 * @param usageStore where usage is counted and calls admitted
@@ -494,6 +493,9 @@ public final class Router {
 	}
 
 	private void coolDown(Deployment deployment, Duration duration, Failure.Kind cause, String reason) {
+		if (duration.isZero() || duration.isNegative()) {
+			return;
+		}
 		this.usageStore.coolDown(deployment, duration);
 		logger.warn("Deployment " + deployment.id() + " of model '" + deployment.modelName() + "' cools down for "
 				+ duration.toMillis() + " ms after " + reason);
@@ -684,7 +686,7 @@ public final class Router {
 
 		private @Nullable UsageStore usageStore;
 
-		private RouterPolicy policy = RouterPolicy.defaults();
+		private RouterPolicy policy = RouterPolicy.none();
 
 		private FailureClassifier classifier = FailureClassifier.NONE;
 

@@ -10,9 +10,9 @@ import java.util.Map;
  * @param numRetries further attempts of a failed call, each on another deployment of its
  * group
  * @param cooldownTime how long a deployment cools down after a 429 without Retry-After, or
- * after {@code allowedFails} other failures within a minute
+ * after {@code allowedFails} other failures within a minute; zero for no such cooldown
  * @param allowedFails failures other than 429 a deployment may have within a minute before
- * it cools down
+ * it cools down; zero for never
  * @param fallbacks model groups to try, in order, when a group is exhausted or failing
  * @param contextWindowFallbacks model groups to try when a provider rejects a prompt as too
  * long for the model's context window
@@ -28,8 +28,11 @@ public record RouterPolicy(int numRetries, Duration cooldownTime, int allowedFai
 		if (numRetries < 0) {
 			throw new IllegalArgumentException("numRetries must not be negative, was " + numRetries);
 		}
-		if (allowedFails < 1) {
-			throw new IllegalArgumentException("allowedFails must be at least 1, was " + allowedFails);
+		if (allowedFails < 0) {
+			throw new IllegalArgumentException("allowedFails must not be negative, was " + allowedFails);
+		}
+		if (cooldownTime.isNegative()) {
+			throw new IllegalArgumentException("cooldownTime must not be negative, was " + cooldownTime);
 		}
 		if (maxFallbacks < 0) {
 			throw new IllegalArgumentException("maxFallbacks must not be negative, was " + maxFallbacks);
@@ -40,11 +43,13 @@ public record RouterPolicy(int numRetries, Duration cooldownTime, int allowedFai
 	}
 
 	/**
-	 * The defaults: 2 retries, 5 s cooldown, 3 allowed fails, no fallbacks, at most 5 hops.
+	 * The policy of a router given none: no retries, no fallbacks, and no cooldown but the
+	 * one a 429's Retry-After asks for. The application's defaults are those of its
+	 * configuration ({@code router.*}), not these.
 	 * @return the policy
 	 */
-	public static RouterPolicy defaults() {
-		return new RouterPolicy(2, Duration.ofSeconds(5), 3, Map.of(), Map.of(), List.of(), 5);
+	public static RouterPolicy none() {
+		return new RouterPolicy(0, Duration.ZERO, 0, Map.of(), Map.of(), List.of(), 0);
 	}
 
 }

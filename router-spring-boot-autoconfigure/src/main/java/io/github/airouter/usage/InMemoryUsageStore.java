@@ -248,7 +248,7 @@ public final class InMemoryUsageStore implements UsageStore {
 		Lane lane = lane(deployment.modelName());
 		synchronized (lane) {
 			SlidingWindow window = lane.window(deployment.id(), Math.floorDiv(this.clock.millis(), 1000));
-			return new WindowUsage(window.requests(), window.tokens());
+			return new WindowUsage(window.requests(), window.tokens(), window.pendingTokens());
 		}
 	}
 

@@ -95,6 +95,10 @@ final class SlidingWindow {
 		this.totalTokens += applied;
 	}
 
+	long pendingTokens() {
+		return this.pendingTokens;
+	}
+
 	long requests() {
 		return this.totalRequests;
 	}

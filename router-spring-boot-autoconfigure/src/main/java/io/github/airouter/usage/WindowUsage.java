@@ -6,13 +6,24 @@ package io.github.airouter.usage;
  *
  * @param requests the requests counted
  * @param tokens the tokens counted
+ * @param pendingTokens the part of {@code tokens} that is still an estimate: reserved by
+ * calls not yet settled
  * @author airouter
  */
-public record WindowUsage(long requests, long tokens) {
+public record WindowUsage(long requests, long tokens, long pendingTokens) {
 
 	/**
 	 * Nothing used.
 	 */
-	public static final WindowUsage NONE = new WindowUsage(0, 0);
+	public static final WindowUsage NONE = new WindowUsage(0, 0, 0);
+
+	/**
+	 * Usage with nothing pending: every call counted has been settled.
+	 * @param requests the requests counted
+	 * @param tokens the tokens counted
+	 */
+	public WindowUsage(long requests, long tokens) {
+		this(requests, tokens, 0);
+	}
 
 }

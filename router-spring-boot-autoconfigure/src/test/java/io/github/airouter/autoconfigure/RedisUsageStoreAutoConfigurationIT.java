@@ -88,7 +88,7 @@ class RedisUsageStoreAutoConfigurationIT {
 			Router router = context.getBean(Router.class);
 			assertThat(router.usageStore()).isSameAs(context.getBean(UsageStore.class));
 			assertThat(router.usageStore().name()).isEqualTo("redis");
-			assertThat(context.getBean(RedisUsageStore.class).isRedisAvailable()).isTrue();
+			assertThat(context.getBean(RedisUsageStore.class).isAvailable()).isTrue();
 			List<String> lines = output.getOut().lines().filter((line) -> line.contains("Routing over")).toList();
 			assertThat(lines).singleElement()
 				.asString()
@@ -235,7 +235,7 @@ class RedisUsageStoreAutoConfigurationIT {
 				assertThat(context).hasNotFailed();
 				RedisUsageStore store = context.getBean(RedisUsageStore.class);
 				assertThat(context.getBean(Router.class).usageStore()).isSameAs(store);
-				assertThat(store.isRedisAvailable()).isFalse();
+				assertThat(store.isAvailable()).isFalse();
 				assertThat(occurrences(output.getOut(), UNAVAILABLE_WARNING)).isOne();
 
 				ChatModel chatModel = context.getBean(ChatModel.class);
@@ -257,7 +257,7 @@ class RedisUsageStoreAutoConfigurationIT {
 				assertThat(later).allSatisfy((duration) -> assertThat(duration).isLessThan(Duration.ofMillis(500)));
 				assertThat(this.provider.requests()).hasSize(5);
 				assertThat(store.getFallbackDecisions()).isEqualTo(5);
-				assertThat(store.isRedisAvailable()).isFalse();
+				assertThat(store.isAvailable()).isFalse();
 				assertThat(store.usage(deployment(context)).requests()).isEqualTo(5);
 
 				List<String> warnings = output.getOut()
@@ -288,7 +288,7 @@ class RedisUsageStoreAutoConfigurationIT {
 	void fallbackShareInZeroToOneIsUsed(String share) {
 		withRedis().withPropertyValues("router.redis.fallback-share=" + share).run((context) -> {
 			assertThat(context).hasNotFailed();
-			assertThat(context.getBean(RedisUsageStore.class).fallbackShare()).isEqualTo(Double.parseDouble(share));
+			assertThat(context.getBean(RedisUsageStore.class).getFallbackShare()).isEqualTo(Double.parseDouble(share));
 		});
 	}
 

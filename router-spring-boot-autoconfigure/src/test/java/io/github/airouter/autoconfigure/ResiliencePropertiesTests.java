@@ -50,7 +50,8 @@ class ResiliencePropertiesTests {
 	void withNothingSetTheRouterUsesTheDefaultPolicyAndTimeouts() {
 		this.runner.withPropertyValues(MODELS).run((context) -> {
 			assertThat(context).hasNotFailed();
-			assertThat(context.getBean(Router.class).policy()).isEqualTo(RouterPolicy.defaults());
+			assertThat(context.getBean(Router.class).policy()).isEqualTo(
+					new RouterPolicy(2, Duration.ofSeconds(5), 3, Map.of(), Map.of(), List.of(), 5));
 			assertThat(context.getBean(RouterModelList.class).deployments()).allSatisfy((deployment) -> {
 				assertThat(deployment.timeout()).isEqualTo(Duration.ofSeconds(60));
 				assertThat(deployment.streamTimeout()).isEqualTo(Duration.ofSeconds(60));

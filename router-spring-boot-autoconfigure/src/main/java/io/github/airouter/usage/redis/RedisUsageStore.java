@@ -35,6 +35,7 @@ import io.github.airouter.deployment.RoutingStrategy;
 import io.github.airouter.usage.Admission;
 import io.github.airouter.usage.InMemoryUsageStore;
 import io.github.airouter.usage.Reservation;
+import io.github.airouter.usage.SharedUsageStore;
 import io.github.airouter.usage.UsageStore;
 import io.github.airouter.usage.WindowUsage;
 
@@ -65,7 +66,7 @@ import io.github.airouter.usage.WindowUsage;
  *
  * @author airouter
  */
-public final class RedisUsageStore implements UsageStore, AutoCloseable {
+public final class RedisUsageStore implements SharedUsageStore, AutoCloseable {
 
 	private static final Log logger = LogFactory.getLog(RedisUsageStore.class);
 
@@ -257,7 +258,7 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 			double @Nullable [] scores) {
 		this.fallbackDecisions.incrementAndGet();
 		this.outageDecisions.incrementAndGet();
-		double share = fallbackShare();
+		double share = getFallbackShare();
 		FallbackGroup scaled = this.fallbackGroups.compute(group.name(),
 				(name, previous) -> (previous != null && previous.share == share && previous.source == group) ? previous
 						: new FallbackGroup(group, share));
@@ -374,9 +375,9 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 	@Override
 	public Map<String, Object> details() {
 		Map<String, Object> details = new java.util.LinkedHashMap<>();
-		details.put("redisAvailable", isRedisAvailable());
+		details.put("redisAvailable", isAvailable());
 		details.put("liveInstances", getLiveInstances());
-		details.put("fallbackShare", fallbackShare());
+		details.put("fallbackShare", getFallbackShare());
 		details.put("fallbackDecisions", getFallbackDecisions());
 		details.put("droppedSettlements", getDroppedSettlements());
 		details.put("keyPrefix", this.settings.keyPrefix());
@@ -387,7 +388,8 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 	 * Whether decisions currently go to Redis.
 	 * @return {@code false} during an outage
 	 */
-	public boolean isRedisAvailable() {
+	@Override
+	public boolean isAvailable() {
 		return this.available.get();
 	}
 
@@ -395,6 +397,7 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 	 * Routing decisions made from memory because Redis was unavailable, since start-up.
 	 * @return the count
 	 */
+	@Override
 	public long getFallbackDecisions() {
 		return this.fallbackDecisions.get();
 	}
@@ -403,6 +406,7 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 	 * Instances of the application last seen through Redis heartbeats (this one included).
 	 * @return the count, 0 before the first heartbeat
 	 */
+	@Override
 	public int getLiveInstances() {
 		return this.liveInstances;
 	}
@@ -411,7 +415,8 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 	 * The share of each limit this instance uses while Redis is unavailable.
 	 * @return the share, in (0, 1]
 	 */
-	public double fallbackShare() {
+	@Override
+	public double getFallbackShare() {
 		Double configured = this.settings.fallbackShare();
 		if (configured != null) {
 			return configured;
@@ -425,6 +430,7 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 	 * expire with the window.
 	 * @return the count
 	 */
+	@Override
 	public long getDroppedSettlements() {
 		return this.droppedSettlements.get();
 	}
@@ -460,7 +466,7 @@ public final class RedisUsageStore implements UsageStore, AutoCloseable {
 			this.outageStartedAt.set(System.nanoTime());
 			this.outageDecisions.set(0);
 			logger.warn("Redis usage store unavailable (" + reason + "); routing from memory, this instance using "
-					+ Math.round(fallbackShare() * 1000) / 10.0 + "% of every limit, until Redis answers again");
+					+ Math.round(getFallbackShare() * 1000) / 10.0 + "% of every limit, until Redis answers again");
 		}
 	}
 

@@ -136,7 +136,7 @@ class RedisUsageStoreIT {
 			RedisUsageStore storeA = storeOf(a);
 			RedisUsageStore storeB = storeOf(b);
 			awaitTrue(() -> storeA.getLiveInstances() == 2 && storeB.getLiveInstances() == 2, Duration.ofSeconds(5));
-			assertThat(storeA.fallbackShare()).isEqualTo(0.5);
+			assertThat(storeA.getFallbackShare()).isEqualTo(0.5);
 			RoutingChatModel chatA = a.getBean(RoutingChatModel.class);
 			RoutingChatModel chatB = b.getBean(RoutingChatModel.class);
 			for (int i = 0; i < 10; i++) {
@@ -153,7 +153,7 @@ class RedisUsageStoreIT {
 				chatA.call(new Prompt("during"));
 				chatB.call(new Prompt("during"));
 			}
-			assertThat(storeA.isRedisAvailable()).isFalse();
+			assertThat(storeA.isAvailable()).isFalse();
 			int admittedA = 40 + callsUntilRefused(chatA);
 			int admittedB = 40 + callsUntilRefused(chatB);
 			assertThat(admittedA).isEqualTo(50);
@@ -170,7 +170,7 @@ class RedisUsageStoreIT {
 			awaitTrue(() -> {
 				try {
 					chatA.call(new Prompt("after"));
-					return storeA.isRedisAvailable();
+					return storeA.isAvailable();
 				}
 				catch (NoDeploymentAvailableException ex) {
 					return false;
