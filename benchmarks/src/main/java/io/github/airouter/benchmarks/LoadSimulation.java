@@ -124,6 +124,7 @@ public final class LoadSimulation {
 							clock, new Random(k));
 			stores.add(store);
 			routers.add(Router.builder(deployments)
+				.strategy(RoutingStrategy.USAGE_BASED)
 				.usageStore(store)
 				.clock(clock)
 				.failureClassifier((ex) -> (ex instanceof JudgeDeployment.RateLimited)

@@ -25,22 +25,21 @@ import org.jspecify.annotations.Nullable;
  * @param order priority tier, lower first: a deployment takes traffic only when every
  * deployment of a lower order is over its limits or cooling down ({@link #NO_ORDER} when
  * unset: after every ordered tier)
- * @param timeout how long one call attempt may take
- * @param streamTimeout how long a stream may take to deliver its first chunk
+ * @param timeout how long one call attempt may take, or {@code null} for the client's own
+ * timeout
+ * @param streamTimeout how long a stream may take to deliver its first chunk, or
+ * {@code null} for no limit of the router's
  * @author airouter
  */
 public record Deployment(String id, String modelName, ModelMode mode, Provider provider, String target, URI apiBase,
-		@Nullable String apiVersion, Limits limits, @Nullable Integer weight, int order, Duration timeout,
-		Duration streamTimeout) {
+		@Nullable String apiVersion, Limits limits, @Nullable Integer weight, int order, @Nullable Duration timeout,
+		@Nullable Duration streamTimeout) {
 
 	/** The order of a deployment that sets none: after every ordered tier. */
 	public static final int NO_ORDER = Integer.MAX_VALUE;
 
-	/** The attempt timeout of a deployment that sets none. */
-	public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
-
 	/**
-	 * A deployment without order, with the default timeouts.
+	 * A deployment without order or timeouts of its own.
 	 * @param id stable identifier
 	 * @param modelName the public model name
 	 * @param mode what it serves
@@ -53,8 +52,7 @@ public record Deployment(String id, String modelName, ModelMode mode, Provider p
 	 */
 	public Deployment(String id, String modelName, ModelMode mode, Provider provider, String target, URI apiBase,
 			@Nullable String apiVersion, Limits limits, @Nullable Integer weight) {
-		this(id, modelName, mode, provider, target, apiBase, apiVersion, limits, weight, NO_ORDER, DEFAULT_TIMEOUT,
-				DEFAULT_TIMEOUT);
+		this(id, modelName, mode, provider, target, apiBase, apiVersion, limits, weight, NO_ORDER, null, null);
 	}
 
 	public Deployment {
@@ -65,8 +63,6 @@ public record Deployment(String id, String modelName, ModelMode mode, Provider p
 		Objects.requireNonNull(target, "target must not be null");
 		Objects.requireNonNull(apiBase, "apiBase must not be null");
 		Objects.requireNonNull(limits, "limits must not be null");
-		Objects.requireNonNull(timeout, "timeout must not be null");
-		Objects.requireNonNull(streamTimeout, "streamTimeout must not be null");
 	}
 
 	/**
@@ -114,11 +110,12 @@ public record Deployment(String id, String modelName, ModelMode mode, Provider p
 
 	/**
 	 * A copy of this deployment with other timeouts.
-	 * @param timeout how long one call attempt may take
-	 * @param streamTimeout how long a stream may take to deliver its first chunk
+	 * @param timeout how long one call attempt may take, or {@code null}
+	 * @param streamTimeout how long a stream may take to deliver its first chunk, or
+	 * {@code null}
 	 * @return the copy
 	 */
-	public Deployment withTimeouts(Duration timeout, Duration streamTimeout) {
+	public Deployment withTimeouts(@Nullable Duration timeout, @Nullable Duration streamTimeout) {
 		return new Deployment(this.id, this.modelName, this.mode, this.provider, this.target, this.apiBase,
 				this.apiVersion, this.limits, this.weight, this.order, timeout, streamTimeout);
 	}

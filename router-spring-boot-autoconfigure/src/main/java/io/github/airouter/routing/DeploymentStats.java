@@ -6,9 +6,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What this instance has seen of one deployment: calls in flight, recent latency, and the
- * times of its recent failures. Used by the least-busy and latency-based strategies, by the
- * failure count that cools a deployment down, and by operations views.
+ * What this instance has seen of one deployment: calls in flight, recent latency and the
+ * last failure. Used by the least-busy and latency-based strategies and by operations views.
  *
  * @author airouter
  */
@@ -21,18 +20,9 @@ public final class DeploymentStats {
 
 	private final AtomicLong latencyNanos = new AtomicLong(-1);
 
-	private final long[] failureTimes;
-
-	private final int allowedFails;
-
-	private int failureCursor;
-
 	private volatile @Nullable String lastError;
 
-	DeploymentStats(int allowedFails) {
-		this.failureTimes = new long[Math.max(1, allowedFails)];
-		this.allowedFails = allowedFails;
-		java.util.Arrays.fill(this.failureTimes, Long.MIN_VALUE);
+	DeploymentStats() {
 	}
 
 	/**
@@ -72,31 +62,8 @@ public final class DeploymentStats {
 				: Math.round(LATENCY_SMOOTHING * nanos + (1 - LATENCY_SMOOTHING) * old));
 	}
 
-	/**
-	 * Note a failure that does not count towards allowed-fails (a 429, which cools the
-	 * deployment down by itself).
-	 */
-	void noted(String description) {
-		this.lastError = description;
-	}
-
-	/**
-	 * Record a failure; returns whether {@code allowedFails} failures now fall within the
-	 * last minute.
-	 */
-	synchronized boolean failed(long nowMillis, String description) {
-		this.lastError = description;
-		if (this.allowedFails == 0) {
-			return false;
-		}
-		this.failureTimes[this.failureCursor] = nowMillis;
-		this.failureCursor = (this.failureCursor + 1) % this.failureTimes.length;
-		long oldest = this.failureTimes[this.failureCursor];
-		return oldest != Long.MIN_VALUE && nowMillis - oldest < 60_000;
-	}
-
-	synchronized void forgetFailures() {
-		java.util.Arrays.fill(this.failureTimes, Long.MIN_VALUE);
+	void noted(String failure) {
+		this.lastError = failure;
 	}
 
 }

@@ -603,6 +603,7 @@ class RouterResilienceTests {
 
 	private Router router(RouterPolicy policy, Deployment... deployments) {
 		return Router.builder(List.of(deployments))
+			.strategy(RoutingStrategy.USAGE_BASED)
 			.usageStore(this.store)
 			.policy(policy)
 			.failureClassifier(new TestClassifier())

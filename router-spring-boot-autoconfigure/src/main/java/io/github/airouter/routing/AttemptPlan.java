@@ -1,0 +1,226 @@
+package io.github.airouter.routing;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.jspecify.annotations.Nullable;
+
+import io.github.airouter.deployment.Deployment;
+import io.github.airouter.deployment.ModelGroup;
+
+/**
+ * Where one call may still go: the group it is on, the deployments of that group it must not
+ * try again, how many attempts that group has left, and which group comes next when it is
+ * exhausted or failing. Groups are visited once each, at most
+ * {@link RouterPolicy#maxFallbacks()} hops from the group asked for: its fallbacks (or the
+ * default fallbacks), breadth-first over every group visited, or its context-window fallbacks
+ * after a prompt was too long. Decisions only: admitting and calling are the router's.
+ * <p>
+ * Not thread-safe: one call's attempts run one after another.
+ *
+ * @author airouter
+ */
+final class AttemptPlan {
+
+	/**
+	 * What a failed attempt leads to.
+	 */
+	enum Outcome {
+
+		/** Try another deployment of the same group, if it has attempts left. */
+		RETRY,
+
+		/** Leave the group for a fallback. */
+		FALL_BACK,
+
+		/** Stop: the failure reaches the caller unchanged. */
+		SURFACE
+
+	}
+
+	private final ModelGroup origin;
+
+	private final long tokens;
+
+	private final Map<String, ModelGroup> groups;
+
+	private final RouterPolicy policy;
+
+	private final Set<String> visited = new LinkedHashSet<>();
+
+	private final Set<String> excluded = new HashSet<>();
+
+	private final AtomicBoolean completed = new AtomicBoolean();
+
+	private ModelGroup group;
+
+	private int attemptsInGroup;
+
+	private boolean groupDone;
+
+	private boolean contextWindowExceeded;
+
+	private @Nullable RuntimeException groupFailure;
+
+	private int attempts;
+
+	private int hops;
+
+	private @Nullable RuntimeException providerFailure;
+
+	private @Nullable NoDeploymentAvailableException rejected;
+
+	AttemptPlan(ModelGroup origin, long tokens, Map<String, ModelGroup> groups, RouterPolicy policy) {
+		this.origin = origin;
+		this.tokens = Math.max(0, tokens);
+		this.groups = groups;
+		this.policy = policy;
+		this.group = origin;
+		this.visited.add(origin.name());
+	}
+
+	ModelGroup origin() {
+		return this.origin;
+	}
+
+	/** The group the next attempt goes to. */
+	ModelGroup group() {
+		return this.group;
+	}
+
+	/** The tokens to reserve for each attempt. */
+	long tokens() {
+		return this.tokens;
+	}
+
+	/** Ids of the group's deployments that failed this call. */
+	Set<String> excluded() {
+		return this.excluded;
+	}
+
+	/** Whether the current group may take another attempt. */
+	boolean mayAttempt() {
+		return !this.groupDone && this.attemptsInGroup <= this.policy.numRetries();
+	}
+
+	/** An attempt was admitted on the current group. */
+	void attempted() {
+		this.attemptsInGroup++;
+		this.attempts++;
+	}
+
+	/** Attempts over every group visited so far. */
+	int attempts() {
+		return this.attempts;
+	}
+
+	/**
+	 * The current group could not take an attempt; it is done.
+	 * @param exception what the caller would learn if nothing else could serve
+	 */
+	void rejected(NoDeploymentAvailableException exception) {
+		if (this.rejected == null) {
+			this.rejected = exception;
+		}
+		this.groupDone = true;
+	}
+
+	/**
+	 * An attempt before its first result failed.
+	 * @param deployment where
+	 * @param failure what it means
+	 * @param cause the provider's exception
+	 * @return what happens next
+	 */
+	Outcome failed(Deployment deployment, Failure failure, RuntimeException cause) {
+		if (failure.kind() == Failure.Kind.CONTEXT_WINDOW_EXCEEDED) {
+			this.providerFailure = cause;
+			this.groupFailure = cause;
+			this.contextWindowExceeded = true;
+			this.groupDone = true;
+			return Outcome.FALL_BACK;
+		}
+		if (!failure.isRetryable()) {
+			return Outcome.SURFACE;
+		}
+		this.providerFailure = cause;
+		this.groupFailure = cause;
+		this.excluded.add(deployment.id());
+		return Outcome.RETRY;
+	}
+
+	/**
+	 * Why the current group is being left: the provider failure of its attempts, or
+	 * {@code null} when it simply had no capacity.
+	 */
+	@Nullable Throwable groupFailure() {
+		return this.groupFailure;
+	}
+
+	/**
+	 * Move on to the next group, if the policy allows one.
+	 * @return the group, or {@code null} when the call has nowhere left to go
+	 */
+	@Nullable ModelGroup fallBack() {
+		if (this.hops >= this.policy.maxFallbacks()) {
+			return null;
+		}
+		List<String> candidates = new ArrayList<>();
+		if (this.contextWindowExceeded) {
+			candidates.addAll(this.policy.contextWindowFallbacks().getOrDefault(this.group.name(), List.of()));
+		}
+		else {
+			// breadth-first over the fallbacks of every group visited, in visit order
+			for (String visitedName : this.visited) {
+				candidates.addAll(fallbacksOf(visitedName));
+			}
+		}
+		for (String name : candidates) {
+			ModelGroup candidate = this.groups.get(name);
+			if (candidate != null && candidate.mode() == this.origin.mode() && this.visited.add(name)) {
+				this.hops++;
+				this.group = candidate;
+				this.excluded.clear();
+				this.attemptsInGroup = 0;
+				this.groupDone = false;
+				this.contextWindowExceeded = false;
+				this.groupFailure = null;
+				return candidate;
+			}
+		}
+		return null;
+	}
+
+	private List<String> fallbacksOf(String name) {
+		List<String> own = this.policy.fallbacks().get(name);
+		return (own != null) ? own : this.policy.defaultFallbacks();
+	}
+
+	/**
+	 * What the caller learns when every group visited failed: the last provider failure,
+	 * else why the first group without capacity refused.
+	 */
+	RuntimeException failure() {
+		if (this.providerFailure != null) {
+			return this.providerFailure;
+		}
+		if (this.rejected != null) {
+			return this.rejected;
+		}
+		return new NoDeploymentAvailableException(this.origin.name(), null, "no deployment could serve it");
+	}
+
+	/**
+	 * Mark the call completed.
+	 * @return {@code true} the first time only
+	 */
+	boolean complete() {
+		return this.completed.compareAndSet(false, true);
+	}
+
+}
