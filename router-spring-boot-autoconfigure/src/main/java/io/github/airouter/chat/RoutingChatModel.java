@@ -10,12 +10,13 @@ import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.prompt.ChatOptions;
 import org.springframework.ai.chat.prompt.Prompt;
 import org.springframework.ai.openai.OpenAiChatOptions;
-import org.springframework.util.StringUtils;
 
 import io.github.airouter.deployment.Deployment;
 import io.github.airouter.deployment.ModelGroup;
 import io.github.airouter.deployment.ModelMode;
 import io.github.airouter.deployment.Provider;
+import io.github.airouter.provider.DeploymentClients;
+import io.github.airouter.routing.GroupResolver;
 import io.github.airouter.routing.NoDeploymentAvailableException;
 import io.github.airouter.routing.Router;
 import io.github.airouter.routing.TokenUsage;
@@ -26,7 +27,8 @@ import io.github.airouter.routing.UnknownModelException;
  * A {@link ChatModel} that spreads calls over the deployments of the model each call names
  * ({@link ChatOptions#getModel()}, or the default model), through the {@link Router}. The
  * OpenAI options builder's own default model ({@code gpt-5-mini}), which it fills in when the
- * caller names none, also selects the default model unless a group bears that name.
+ * caller names none, also selects the default model unless a group bears that name
+ * ({@link GroupResolver}).
  * <p>
  * Per-call options (temperature, max tokens, tools, ...) pass through to the chosen
  * deployment's client; the model name, which selected the group, is replaced by the
@@ -40,9 +42,9 @@ public class RoutingChatModel implements ChatModel {
 
 	private final Router router;
 
-	private final Map<String, ? extends ChatModel> clients;
+	private final DeploymentClients<ChatModel> clients;
 
-	private final String defaultModel;
+	private final GroupResolver groups;
 
 	private final ChatTokenEstimator estimator;
 
@@ -58,15 +60,10 @@ public class RoutingChatModel implements ChatModel {
 	public RoutingChatModel(Router router, Map<String, ? extends ChatModel> clients, String defaultModel,
 			ChatTokenEstimator estimator) {
 		this.router = router;
-		this.clients = Map.copyOf(clients);
-		this.defaultModel = router.group(defaultModel, ModelMode.CHAT).name();
+		this.clients = new DeploymentClients<>(router, ModelMode.CHAT, clients);
+		this.groups = new GroupResolver(router, ModelMode.CHAT, defaultModel, OpenAiChatOptions.DEFAULT_CHAT_MODEL);
 		this.estimator = estimator;
-		this.defaultOptions = OpenAiChatOptions.builder().model(this.defaultModel).build();
-		for (ModelGroup group : router.groups()) {
-			if (group.mode() == ModelMode.CHAT) {
-				group.deployments().forEach(this::client);
-			}
-		}
+		this.defaultOptions = OpenAiChatOptions.builder().model(this.groups.defaultModel()).build();
 	}
 
 	/**
@@ -79,8 +76,7 @@ public class RoutingChatModel implements ChatModel {
 	public ChatResponse call(Prompt prompt) {
 		ModelGroup group = group(prompt);
 		return this.router.call(group, this.estimator.estimate(prompt),
-				(deployment) -> client(deployment).call(forDeployment(prompt, deployment)),
-				USAGE);
+				(deployment) -> this.clients.get(deployment).call(forDeployment(prompt, deployment)), USAGE);
 	}
 
 	/**
@@ -92,8 +88,7 @@ public class RoutingChatModel implements ChatModel {
 		return Flux.defer(() -> {
 			ModelGroup group = group(prompt);
 			return this.router.stream(group, this.estimator.estimate(prompt),
-					(deployment) -> client(deployment).stream(forDeployment(prompt, deployment)),
-					USAGE);
+					(deployment) -> this.clients.get(deployment).stream(forDeployment(prompt, deployment)), USAGE);
 		});
 	}
 
@@ -107,7 +102,7 @@ public class RoutingChatModel implements ChatModel {
 	 * @return the default model name
 	 */
 	public String getDefaultModel() {
-		return this.defaultModel;
+		return this.groups.defaultModel();
 	}
 
 	/**
@@ -119,30 +114,9 @@ public class RoutingChatModel implements ChatModel {
 		return this.estimator.estimate(prompt);
 	}
 
-	/**
-	 * The group the prompt names. {@code OpenAiChatOptions.builder().build()} fills in
-	 * {@link OpenAiChatOptions#DEFAULT_CHAT_MODEL} when the caller set no model, so that name,
-	 * unless a group has it, means "no model named" and selects the default model.
-	 */
 	private ModelGroup group(Prompt prompt) {
 		ChatOptions options = prompt.getOptions();
-		String model = (options != null) ? options.getModel() : null;
-		if (!StringUtils.hasText(model)) {
-			model = this.defaultModel;
-		}
-		else if (OpenAiChatOptions.DEFAULT_CHAT_MODEL.equals(model)
-				&& this.router.findGroup(model, ModelMode.CHAT).isEmpty()) {
-			model = this.defaultModel;
-		}
-		return this.router.group(model, ModelMode.CHAT);
-	}
-
-	private ChatModel client(Deployment deployment) {
-		ChatModel client = this.clients.get(deployment.id());
-		if (client == null) {
-			throw new IllegalStateException("No chat client for deployment " + deployment.id());
-		}
-		return client;
+		return this.groups.resolve((options != null) ? options.getModel() : null);
 	}
 
 	/**
@@ -162,8 +136,10 @@ public class RoutingChatModel implements ChatModel {
 			}
 		}
 		builder.model(deployment.target())
-			.deploymentName((deployment.provider() == Provider.AZURE) ? deployment.target() : null)
-			.timeout(deployment.timeout());
+			.deploymentName((deployment.provider() == Provider.AZURE) ? deployment.target() : null);
+		if (deployment.timeout() != null) {
+			builder.timeout(deployment.timeout());
+		}
 		return prompt.mutate().chatOptions(builder.build()).build();
 	}
 

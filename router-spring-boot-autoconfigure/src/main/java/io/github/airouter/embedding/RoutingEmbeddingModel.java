@@ -16,12 +16,13 @@ import org.springframework.ai.embedding.EmbeddingRequest;
 import org.springframework.ai.embedding.EmbeddingResponse;
 import org.springframework.ai.openai.OpenAiEmbeddingOptions;
 import org.springframework.ai.tokenizer.TokenCountEstimator;
-import org.springframework.util.StringUtils;
 
 import io.github.airouter.deployment.Deployment;
 import io.github.airouter.deployment.ModelGroup;
 import io.github.airouter.deployment.ModelMode;
 import io.github.airouter.deployment.Provider;
+import io.github.airouter.provider.DeploymentClients;
+import io.github.airouter.routing.GroupResolver;
 import io.github.airouter.routing.NoDeploymentAvailableException;
 import io.github.airouter.routing.Router;
 import io.github.airouter.routing.TokenUsage;
@@ -40,9 +41,9 @@ public class RoutingEmbeddingModel implements EmbeddingModel {
 
 	private final Router router;
 
-	private final Map<String, ? extends EmbeddingModel> clients;
+	private final DeploymentClients<EmbeddingModel> clients;
 
-	private final String defaultModel;
+	private final GroupResolver groups;
 
 	private final TokenCountEstimator tokenizer;
 
@@ -58,14 +59,10 @@ public class RoutingEmbeddingModel implements EmbeddingModel {
 	public RoutingEmbeddingModel(Router router, Map<String, ? extends EmbeddingModel> clients, String defaultModel,
 			TokenCountEstimator tokenizer) {
 		this.router = router;
-		this.clients = Map.copyOf(clients);
-		this.defaultModel = router.group(defaultModel, ModelMode.EMBEDDING).name();
+		this.clients = new DeploymentClients<>(router, ModelMode.EMBEDDING, clients);
+		this.groups = new GroupResolver(router, ModelMode.EMBEDDING, defaultModel,
+				OpenAiEmbeddingOptions.DEFAULT_EMBEDDING_MODEL);
 		this.tokenizer = tokenizer;
-		for (ModelGroup group : router.groups()) {
-			if (group.mode() == ModelMode.EMBEDDING) {
-				group.deployments().forEach(this::client);
-			}
-		}
 	}
 
 	/**
@@ -76,31 +73,14 @@ public class RoutingEmbeddingModel implements EmbeddingModel {
 	 */
 	@Override
 	public EmbeddingResponse call(EmbeddingRequest request) {
-		ModelGroup group = group(request.getOptions());
+		EmbeddingOptions options = request.getOptions();
+		ModelGroup group = this.groups.resolve((options != null) ? options.getModel() : null);
 		long tokens = 0;
 		for (String text : request.getInstructions()) {
 			tokens += this.tokenizer.estimate(text);
 		}
 		return this.router.call(group, tokens,
-				(deployment) -> client(deployment).call(forDeployment(request, deployment)),
-				USAGE);
-	}
-
-	/**
-	 * The group the options name. {@code OpenAiEmbeddingOptions.builder().build()} fills in
-	 * {@link OpenAiEmbeddingOptions#DEFAULT_EMBEDDING_MODEL} when the caller set no model, so
-	 * that name, unless a group has it, selects the default model.
-	 */
-	private ModelGroup group(@Nullable EmbeddingOptions options) {
-		String model = (options != null) ? options.getModel() : null;
-		if (!StringUtils.hasText(model)) {
-			model = this.defaultModel;
-		}
-		else if (OpenAiEmbeddingOptions.DEFAULT_EMBEDDING_MODEL.equals(model)
-				&& this.router.findGroup(model, ModelMode.EMBEDDING).isEmpty()) {
-			model = this.defaultModel;
-		}
-		return this.router.group(model, ModelMode.EMBEDDING);
+				(deployment) -> this.clients.get(deployment).call(forDeployment(request, deployment)), USAGE);
 	}
 
 	@Override
@@ -122,7 +102,7 @@ public class RoutingEmbeddingModel implements EmbeddingModel {
 	public int dimensions() {
 		int known = this.dimensions.get();
 		if (known < 0) {
-			Deployment first = this.router.group(this.defaultModel, ModelMode.EMBEDDING).deployments().get(0);
+			Deployment first = this.groups.resolve(null).deployments().get(0);
 			known = AbstractEmbeddingModel.dimensions(this, first.target(), "Test String");
 			this.dimensions.set(known);
 		}
@@ -134,15 +114,7 @@ public class RoutingEmbeddingModel implements EmbeddingModel {
 	 * @return the default embedding model name
 	 */
 	public String getDefaultModel() {
-		return this.defaultModel;
-	}
-
-	private EmbeddingModel client(Deployment deployment) {
-		EmbeddingModel client = this.clients.get(deployment.id());
-		if (client == null) {
-			throw new IllegalStateException("No embedding client for deployment " + deployment.id());
-		}
-		return client;
+		return this.groups.defaultModel();
 	}
 
 	static EmbeddingRequest forDeployment(EmbeddingRequest request, Deployment deployment) {
@@ -157,8 +129,10 @@ public class RoutingEmbeddingModel implements EmbeddingModel {
 			builder.dimensions(options.getDimensions());
 		}
 		builder.model(deployment.target())
-			.deploymentName((deployment.provider() == Provider.AZURE) ? deployment.target() : null)
-			.timeout(deployment.timeout());
+			.deploymentName((deployment.provider() == Provider.AZURE) ? deployment.target() : null);
+		if (deployment.timeout() != null) {
+			builder.timeout(deployment.timeout());
+		}
 		return new EmbeddingRequest(request.getInstructions(), builder.build());
 	}
 
