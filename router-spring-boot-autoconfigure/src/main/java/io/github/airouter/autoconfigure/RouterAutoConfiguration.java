@@ -1,6 +1,5 @@
 package io.github.airouter.autoconfigure;
 
-import java.util.List;
 import java.util.Locale;
 
 import io.micrometer.observation.ObservationRegistry;
@@ -19,8 +18,6 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 
-import io.github.airouter.autoconfigure.InvalidRouterConfigurationException.Problem;
-import io.github.airouter.autoconfigure.RouterProperties.UsageStoreType;
 import io.github.airouter.provider.DeploymentClientFactory;
 import io.github.airouter.provider.OpenAiFailureClassifier;
 import io.github.airouter.provider.ProviderRateLimitsListener;
@@ -30,8 +27,8 @@ import io.github.airouter.routing.Router;
 import io.github.airouter.usage.UsageStore;
 
 /**
- * {@link AutoConfiguration Auto-configuration} of the router: validates
- * {@code router.model-list}, builds one client per deployment, a usage store and the
+ * {@link AutoConfiguration Auto-configuration} of the router: validates {@code router.*},
+ * builds one client per deployment, a usage store and the
  * {@link Router}, and over it a {@link io.github.airouter.chat.RoutingChatModel} and a
  * {@link io.github.airouter.embedding.RoutingEmbeddingModel}.
  *
@@ -50,7 +47,7 @@ public final class RouterAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	RouterModelList routerModelList(RouterProperties properties, Environment environment) {
-		return RouterModelList.of(properties, environment::getProperty);
+		return RouterConfigurationValidator.validate(properties, environment::getProperty);
 	}
 
 	@Bean
@@ -76,11 +73,6 @@ public final class RouterAutoConfiguration {
 	@ConditionalOnMissingBean
 	Router router(RouterModelList modelList, RouterProperties properties, UsageStore usageStore,
 			FailureClassifier failureClassifier, ObjectProvider<RoutingListener> listeners) {
-		if (properties.getUsageStore() == UsageStoreType.REDIS && !"redis".equals(usageStore.name())) {
-			throw new InvalidRouterConfigurationException(List.of(new Problem("router.usage-store",
-					"is redis, but the application has no RedisConnectionFactory bean (with Lettuce)",
-					"Add spring-boot-starter-data-redis and set spring.data.redis.*, or set router.usage-store=auto.")));
-		}
 		Router router = Router.builder(modelList.deployments())
 			.strategy(properties.getRoutingStrategy())
 			.usageStore(usageStore)
