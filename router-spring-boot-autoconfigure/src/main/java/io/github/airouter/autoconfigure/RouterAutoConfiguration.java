@@ -8,6 +8,7 @@ import org.apache.commons.logging.LogFactory;
 
 import org.springframework.ai.openai.OpenAiChatModel;
 import org.springframework.ai.openai.http.okhttp.OpenAiHttpClientBuilderCustomizer;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -27,8 +28,8 @@ import io.github.airouter.routing.Router;
 import io.github.airouter.usage.UsageStore;
 
 /**
- * {@link AutoConfiguration Auto-configuration} of the router: validates {@code router.*},
- * builds one client per deployment, a usage store and the
+ * {@link AutoConfiguration Auto-configuration} of the router: validates {@code router.*}
+ * (keys and values), builds one client per deployment, a usage store and the
  * {@link Router}, and over it a {@link io.github.airouter.chat.RoutingChatModel} and a
  * {@link io.github.airouter.embedding.RoutingEmbeddingModel}.
  *
@@ -46,8 +47,10 @@ public final class RouterAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	RouterModelList routerModelList(RouterProperties properties, Environment environment) {
-		return RouterConfigurationValidator.validate(properties, environment::getProperty);
+	RouterModelList routerModelList(RouterProperties properties, Environment environment,
+			ListableBeanFactory beanFactory) {
+		return RouterConfigurationValidator.validate(properties, RouterKeys.configured(environment, beanFactory),
+				environment::getProperty);
 	}
 
 	@Bean

@@ -4,14 +4,18 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.util.StringUtils;
 
 import io.github.airouter.autoconfigure.InvalidRouterConfigurationException.Problem;
@@ -24,8 +28,9 @@ import io.github.airouter.deployment.Provider;
 import io.github.airouter.routing.RouterPolicy;
 
 /**
- * The owner of every rule a {@code router.*} configuration can break: the model list, the
- * retry, cooldown, timeout and fallback settings, and the Redis usage store's settings.
+ * The owner of every rule a {@code router.*} configuration can break: its keys (an unknown
+ * key fails, a LiteLLM key the router does not use is listed in one warning), the model list,
+ * the retry, cooldown, timeout and fallback settings, and the Redis usage store's settings.
  * One pass collects every problem, each naming its property and how to fix it, before
  * failing; no message carries a key, or a value that might be one. What passes becomes a
  * {@link RouterModelList}.
@@ -33,6 +38,8 @@ import io.github.airouter.routing.RouterPolicy;
  * @author airouter
  */
 final class RouterConfigurationValidator {
+
+	private static final Log logger = LogFactory.getLog(RouterConfigurationValidator.class);
 
 	/** Default endpoint of OpenAI deployments. */
 	static final String OPENAI_API_BASE = "https://api.openai.com/v1";
@@ -44,30 +51,39 @@ final class RouterConfigurationValidator {
 
 	private final RouterProperties properties;
 
+	private final Collection<ConfigurationPropertyName> configured;
+
 	private final Function<String, @Nullable String> environment;
 
 	private final List<Problem> problems = new ArrayList<>();
 
 	private final List<String> secrets = new ArrayList<>();
 
-	private RouterConfigurationValidator(RouterProperties properties, Function<String, @Nullable String> environment) {
+	private RouterConfigurationValidator(RouterProperties properties, Collection<ConfigurationPropertyName> configured,
+			Function<String, @Nullable String> environment) {
 		this.properties = properties;
+		this.configured = configured;
 		this.environment = environment;
 	}
 
 	/**
 	 * Validate the configuration into a model list.
 	 * @param properties the bound properties
+	 * @param configured the {@code router.*} keys the application sets (see
+	 * {@link RouterKeys#configured}); none to check the values only
 	 * @param environment looks up an environment variable named in an
 	 * {@code os.environ/NAME} value
 	 * @return the model list
 	 * @throws InvalidRouterConfigurationException listing every problem found
 	 */
-	static RouterModelList validate(RouterProperties properties, Function<String, @Nullable String> environment) {
-		return new RouterConfigurationValidator(properties, environment).run();
+	static RouterModelList validate(RouterProperties properties, Collection<ConfigurationPropertyName> configured,
+			Function<String, @Nullable String> environment) {
+		return new RouterConfigurationValidator(properties, configured, environment).run();
 	}
 
 	private RouterModelList run() {
+		RouterKeys.Check keys = RouterKeys.check(this.configured);
+		this.problems.addAll(keys.problems());
 		List<ModelListEntry> entries = this.properties.getModelList();
 		if (entries.isEmpty()) {
 			problem("router.model-list", "is empty",
@@ -119,6 +135,10 @@ final class RouterConfigurationValidator {
 		redis();
 		if (!this.problems.isEmpty()) {
 			throw failure();
+		}
+		if (!keys.ignored().isEmpty() && logger.isWarnEnabled()) {
+			logger.warn("Ignoring " + keys.ignored().size() + " LiteLLM settings that the router does not use: "
+					+ String.join(", ", keys.ignored()));
 		}
 		return new RouterModelList(deployments, defaultModel, defaultEmbeddingModel, apiKeys,
 				new RouterPolicy(this.properties.getNumRetries(), this.properties.getCooldownTime(),

@@ -15,7 +15,8 @@ import io.github.airouter.routing.RouterPolicy;
  * The {@code router.*} configuration as validated at start-up: immutable
  * {@link Deployment deployments}, the default models, the {@link RouterPolicy policy}, and
  * (kept apart, for the client factory only) each deployment's API key. Only the
- * validator at the configuration boundary creates one.
+ * validator at the configuration boundary creates one: {@link #of}, or the
+ * auto-configuration, which also refuses unknown keys.
  *
  * @author airouter
  */
@@ -57,7 +58,8 @@ public final class RouterModelList {
 	}
 
 	/**
-	 * Validate the properties into a model list.
+	 * Validate the properties' values into a model list. Which keys were set is not known
+	 * here, so unknown keys are not checked: the auto-configuration checks them.
 	 * @param properties the bound properties
 	 * @param environment looks up an environment variable named in an
 	 * {@code os.environ/NAME} value
@@ -65,7 +67,7 @@ public final class RouterModelList {
 	 * @throws InvalidRouterConfigurationException listing every problem found
 	 */
 	public static RouterModelList of(RouterProperties properties, Function<String, @Nullable String> environment) {
-		return RouterConfigurationValidator.validate(properties, environment);
+		return RouterConfigurationValidator.validate(properties, List.of(), environment);
 	}
 
 	/**
