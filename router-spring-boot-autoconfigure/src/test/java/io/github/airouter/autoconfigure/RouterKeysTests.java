@@ -12,13 +12,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.properties.ConfigurationProperties;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.env.YamlPropertySourceLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
-import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.PropertySource;
 import org.springframework.core.env.StandardEnvironment;
@@ -287,19 +285,17 @@ class RouterKeysTests {
 
 	@Test
 	void keysOfTheApplicationsOwnPropertiesUnderRouterAreLeftToThem() {
-		this.runner.withPropertyValues(entry(0))
-			.withUserConfiguration(ProxyConfiguration.class)
+		withApplicationPropertiesUnderRouterProxy().withPropertyValues(entry(0))
 			.withPropertyValues("router.proxy.keys[0]=client-key", "router.proxy.dashboard-requires-key=false")
 			.run((context) -> {
 				assertThat(context).hasNotFailed();
-				assertThat(context.getBean(ProxyProperties.class).getKeys()).containsExactly("client-key");
+				assertThat(context.getBean(ClientKeys.class).getKeys()).containsExactly("client-key");
 			});
 	}
 
 	@Test
 	void aMisspeltKeyBesideTheApplicationsOwnPropertiesStillFails() {
-		this.runner.withPropertyValues(entry(0))
-			.withUserConfiguration(ProxyConfiguration.class)
+		withApplicationPropertiesUnderRouterProxy().withPropertyValues(entry(0))
 			.withPropertyValues("router.proxy.keys[0]=client-key", "router.prxy.keys[0]=client-key")
 			.run((context) -> assertThat(single(problems(context)).property()).isEqualTo("router.prxy"));
 	}
@@ -316,6 +312,40 @@ class RouterKeysTests {
 	}
 
 	// ---- helpers
+
+	/**
+	 * The application's own properties under router.proxy, as the proxy sample has. A local
+	 * class, so that the configuration processor does not write test metadata over the
+	 * starter's.
+	 */
+	private ApplicationContextRunner withApplicationPropertiesUnderRouterProxy() {
+		@ConfigurationProperties("router.proxy")
+		class ProxyProperties implements ClientKeys {
+
+			private List<String> keys = new ArrayList<>();
+
+			private boolean dashboardRequiresKey = true;
+
+			@Override
+			public List<String> getKeys() {
+				return this.keys;
+			}
+
+			public void setKeys(List<String> keys) {
+				this.keys = keys;
+			}
+
+			public boolean isDashboardRequiresKey() {
+				return this.dashboardRequiresKey;
+			}
+
+			public void setDashboardRequiresKey(boolean dashboardRequiresKey) {
+				this.dashboardRequiresKey = dashboardRequiresKey;
+			}
+
+		}
+		return this.runner.withBean("proxyProperties", ProxyProperties.class, ProxyProperties::new);
+	}
 
 	private static String[] entry(int index) {
 		String entry = "router.model-list[" + index + "].";
@@ -354,35 +384,10 @@ class RouterKeysTests {
 		}
 	}
 
-	@Configuration(proxyBeanMethods = false)
-	@EnableConfigurationProperties(ProxyProperties.class)
-	static class ProxyConfiguration {
+	/** What the test reads of the application's own properties. */
+	interface ClientKeys {
 
-	}
-
-	/** An application's own properties under router.*, as the proxy sample has. */
-	@ConfigurationProperties("router.proxy")
-	static class ProxyProperties {
-
-		private List<String> keys = new ArrayList<>();
-
-		private boolean dashboardRequiresKey = true;
-
-		public List<String> getKeys() {
-			return this.keys;
-		}
-
-		public void setKeys(List<String> keys) {
-			this.keys = keys;
-		}
-
-		public boolean isDashboardRequiresKey() {
-			return this.dashboardRequiresKey;
-		}
-
-		public void setDashboardRequiresKey(boolean dashboardRequiresKey) {
-			this.dashboardRequiresKey = dashboardRequiresKey;
-		}
+		List<String> getKeys();
 
 	}
 
