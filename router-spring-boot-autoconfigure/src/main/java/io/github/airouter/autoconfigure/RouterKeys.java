@@ -119,7 +119,8 @@ final class RouterKeys {
 		Node node = TREE;
 		for (int i = 1; i < name.getNumberOfElements(); i++) {
 			String written = name.getElement(i, Form.ORIGINAL);
-			if (name.isNumericIndex(i)) {
+			// list.0 binds like list[0]
+			if (name.isNumericIndex(i) || (!written.isEmpty() && written.chars().allMatch(Character::isDigit))) {
 				path.append('[').append(written).append(']');
 				continue;
 			}

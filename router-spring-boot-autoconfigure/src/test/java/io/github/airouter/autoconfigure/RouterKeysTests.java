@@ -175,12 +175,14 @@ class RouterKeysTests {
 					"router.model_list[0].litellm_params.api_key=" + KEY, "router.model_list[0].litellm_params.RPM=20",
 					"router.modelList[1].modelName=gpt-4o-mini", "router.modelList[1].params.model=gpt-4o-mini",
 					"router.modelList[1].params.apiKey=" + KEY, "router.modelList[1].streamTimeout=5",
+					"router.model-list.1.order=1",
 					"router.fallbacks.gpt-4o[0]=gpt-4o-mini", "router.context_window_fallbacks.[gpt-4o][0]=gpt-4o-mini",
 					"router.redis.keyTtl=5m", "router.Num_Retries=1")
 			.run((context) -> {
 				assertThat(context).hasNotFailed();
 				List<Deployment> deployments = context.getBean(RouterModelList.class).deployments();
 				assertThat(deployments.get(0).limits().requestsPerMinute()).isEqualTo(20L);
+				assertThat(deployments.get(1).order()).isEqualTo(1);
 				assertThat(context.getBean(Router.class).policy().numRetries()).isEqualTo(1);
 			});
 	}
