@@ -1,6 +1,5 @@
 package io.github.airouter.autoconfigure;
 
-import java.util.List;
 import java.util.Locale;
 
 import io.micrometer.observation.ObservationRegistry;
@@ -9,6 +8,7 @@ import org.apache.commons.logging.LogFactory;
 
 import org.springframework.ai.openai.OpenAiChatModel;
 import org.springframework.ai.openai.http.okhttp.OpenAiHttpClientBuilderCustomizer;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -19,8 +19,6 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 
-import io.github.airouter.autoconfigure.InvalidRouterConfigurationException.Problem;
-import io.github.airouter.autoconfigure.RouterProperties.UsageStoreType;
 import io.github.airouter.provider.DeploymentClientFactory;
 import io.github.airouter.provider.OpenAiFailureClassifier;
 import io.github.airouter.provider.ProviderRateLimitsListener;
@@ -30,8 +28,8 @@ import io.github.airouter.routing.Router;
 import io.github.airouter.usage.UsageStore;
 
 /**
- * {@link AutoConfiguration Auto-configuration} of the router: validates
- * {@code router.model-list}, builds one client per deployment, a usage store and the
+ * {@link AutoConfiguration Auto-configuration} of the router: validates {@code router.*}
+ * (keys and values), builds one client per deployment, a usage store and the
  * {@link Router}, and over it a {@link io.github.airouter.chat.RoutingChatModel} and a
  * {@link io.github.airouter.embedding.RoutingEmbeddingModel}.
  *
@@ -49,8 +47,10 @@ public final class RouterAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	RouterModelList routerModelList(RouterProperties properties, Environment environment) {
-		return RouterModelList.of(properties, environment::getProperty);
+	RouterModelList routerModelList(RouterProperties properties, Environment environment,
+			ListableBeanFactory beanFactory) {
+		return RouterConfigurationValidator.validate(properties, RouterKeys.configured(environment, beanFactory),
+				environment::getProperty);
 	}
 
 	@Bean
@@ -76,11 +76,6 @@ public final class RouterAutoConfiguration {
 	@ConditionalOnMissingBean
 	Router router(RouterModelList modelList, RouterProperties properties, UsageStore usageStore,
 			FailureClassifier failureClassifier, ObjectProvider<RoutingListener> listeners) {
-		if (properties.getUsageStore() == UsageStoreType.REDIS && !"redis".equals(usageStore.name())) {
-			throw new InvalidRouterConfigurationException(List.of(new Problem("router.usage-store",
-					"is redis, but the application has no RedisConnectionFactory bean (with Lettuce)",
-					"Add spring-boot-starter-data-redis and set spring.data.redis.*, or set router.usage-store=auto.")));
-		}
 		Router router = Router.builder(modelList.deployments())
 			.strategy(properties.getRoutingStrategy())
 			.usageStore(usageStore)

@@ -1,41 +1,26 @@
 package io.github.airouter.autoconfigure;
 
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
 
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.util.StringUtils;
-
-import io.github.airouter.autoconfigure.InvalidRouterConfigurationException.Problem;
-import io.github.airouter.autoconfigure.RouterProperties.ModelListEntry;
-import io.github.airouter.autoconfigure.RouterProperties.Params;
 import io.github.airouter.deployment.Deployment;
-import io.github.airouter.deployment.Limits;
 import io.github.airouter.deployment.ModelMode;
-import io.github.airouter.deployment.Provider;
 import io.github.airouter.routing.RouterPolicy;
 
 /**
- * The model list as validated at start-up: immutable {@link Deployment deployments}, the
- * default models, and (kept apart, for the client factory only) each deployment's API key.
+ * The {@code router.*} configuration as validated at start-up: immutable
+ * {@link Deployment deployments}, the default models, the {@link RouterPolicy policy}, and
+ * (kept apart, for the client factory only) each deployment's API key. Only the
+ * validator at the configuration boundary creates one: {@link #of}, or the
+ * auto-configuration, which also refuses unknown keys.
  *
  * @author airouter
  */
 public final class RouterModelList {
-
-	/** Default endpoint of OpenAI deployments. */
-	static final String OPENAI_API_BASE = "https://api.openai.com/v1";
-
-	private static final String ENVIRONMENT_REFERENCE = "os.environ/";
 
 	private final List<Deployment> deployments;
 
@@ -47,7 +32,15 @@ public final class RouterModelList {
 
 	private final RouterPolicy policy;
 
-	private RouterModelList(List<Deployment> deployments, @Nullable String defaultModel,
+	/**
+	 * Create the validated result.
+	 * @param deployments the deployments, in configuration order
+	 * @param defaultModel the model of chat calls that name none
+	 * @param defaultEmbeddingModel the model of embedding calls that name none
+	 * @param apiKeys each deployment's API key, by deployment id
+	 * @param policy retries, cooldowns and fallbacks
+	 */
+	RouterModelList(List<Deployment> deployments, @Nullable String defaultModel,
 			@Nullable String defaultEmbeddingModel, Map<String, String> apiKeys, RouterPolicy policy) {
 		this.deployments = List.copyOf(deployments);
 		this.defaultModel = defaultModel;
@@ -65,7 +58,8 @@ public final class RouterModelList {
 	}
 
 	/**
-	 * Validate the properties into a model list.
+	 * Validate the properties' values into a model list. Which keys were set is not known
+	 * here, so unknown keys are not checked: the auto-configuration checks them.
 	 * @param properties the bound properties
 	 * @param environment looks up an environment variable named in an
 	 * {@code os.environ/NAME} value
@@ -73,7 +67,7 @@ public final class RouterModelList {
 	 * @throws InvalidRouterConfigurationException listing every problem found
 	 */
 	public static RouterModelList of(RouterProperties properties, Function<String, @Nullable String> environment) {
-		return new Validation(properties, environment).run();
+		return RouterConfigurationValidator.validate(properties, List.of(), environment);
 	}
 
 	/**
@@ -116,373 +110,6 @@ public final class RouterModelList {
 	@Override
 	public String toString() {
 		return "RouterModelList" + this.deployments;
-	}
-
-	/**
-	 * One pass over the properties, collecting every problem before failing.
-	 */
-	private static final class Validation {
-
-		private final RouterProperties properties;
-
-		private final Function<String, @Nullable String> environment;
-
-		private final List<Problem> problems = new ArrayList<>();
-
-		private final List<String> secrets = new ArrayList<>();
-
-		Validation(RouterProperties properties, Function<String, @Nullable String> environment) {
-			this.properties = properties;
-			this.environment = environment;
-		}
-
-		RouterModelList run() {
-			List<ModelListEntry> entries = this.properties.getModelList();
-			if (entries.isEmpty()) {
-				problem("router.model-list", "is empty",
-						"List at least one deployment under router.model-list, or set router.enabled=false.");
-				throw failure();
-			}
-			if (this.properties.getCompletionTokenEstimate() < 0) {
-				problem("router.completion-token-estimate",
-						"must not be negative, was " + this.properties.getCompletionTokenEstimate(),
-						"Set the completion tokens to expect of a call that sets no max tokens, e.g. 256.");
-			}
-			Map<String, Integer> explicitIds = new HashMap<>();
-			for (int i = 0; i < entries.size(); i++) {
-				String id = entries.get(i).getModelInfo().getId();
-				if (StringUtils.hasText(id)) {
-					Integer first = explicitIds.putIfAbsent(id, i);
-					if (first != null) {
-						problem(prefix(i) + ".model-info.id", "'" + id + "' is already used by " + prefix(first),
-								"Give every entry its own model-info.id, or remove it to derive one.");
-					}
-				}
-			}
-			List<Deployment> deployments = new ArrayList<>();
-			Map<String, String> apiKeys = new HashMap<>();
-			Map<String, Integer> firstOfGroup = new HashMap<>();
-			for (int i = 0; i < entries.size(); i++) {
-				ModelListEntry entry = entries.get(i);
-				Deployment deployment = deployment(i, entry, explicitIds, apiKeys);
-				if (deployment != null) {
-					deployments.add(deployment);
-				}
-				if (StringUtils.hasText(entry.getModelName())) {
-					Integer first = firstOfGroup.putIfAbsent(entry.getModelName(), i);
-					ModelMode firstMode = (first != null) ? entries.get(first).getModelInfo().getMode() : null;
-					if (firstMode != null && firstMode != entry.getModelInfo().getMode()) {
-						problem(prefix(i) + ".model-info.mode",
-								"is " + lower(entry.getModelInfo().getMode()) + ", but model '" + entry.getModelName()
-										+ "' is " + lower(firstMode) + " in " + prefix(first),
-								"Give entries of one model-name the same model-info.mode, or use another model-name.");
-					}
-				}
-			}
-			String defaultModel = defaultModel("router.default-model", this.properties.getDefaultModel(), entries,
-					ModelMode.CHAT);
-			String defaultEmbeddingModel = defaultModel("router.default-embedding-model",
-					this.properties.getDefaultEmbeddingModel(), entries, ModelMode.EMBEDDING);
-			resilience(entries);
-			if (!this.problems.isEmpty()) {
-				throw failure();
-			}
-			return new RouterModelList(deployments, defaultModel, defaultEmbeddingModel, apiKeys,
-					new RouterPolicy(this.properties.getNumRetries(), this.properties.getCooldownTime(),
-							this.properties.getAllowedFails(), this.properties.getFallbacks(),
-							this.properties.getContextWindowFallbacks(), this.properties.getDefaultFallbacks(),
-							this.properties.getMaxFallbacks()));
-		}
-
-		private @Nullable Deployment deployment(int index, ModelListEntry entry, Map<String, Integer> explicitIds,
-				Map<String, String> apiKeys) {
-			String prefix = prefix(index);
-			int problemsBefore = this.problems.size();
-			Params params = entry.getParams();
-			String modelName = entry.getModelName();
-			if (!StringUtils.hasText(modelName)) {
-				problem(prefix + ".model-name", "is required",
-						"Set the public model name that requests use, e.g. gpt-4o.");
-			}
-			String apiKey = resolve(prefix + ".params.api-key", params.getApiKey());
-			if (apiKey != null) {
-				this.secrets.add(apiKey);
-			}
-			String model = resolve(prefix + ".params.model", params.getModel());
-			String apiBase = resolve(prefix + ".params.api-base", params.getApiBase());
-			String apiVersion = resolve(prefix + ".params.api-version", params.getApiVersion());
-			Provider provider = null;
-			String target = null;
-			if (!StringUtils.hasText(model)) {
-				if (!isEnvironmentReference(params.getModel())) {
-					problem(prefix + ".params.model", "is required",
-							"Set azure/<deployment> for Azure OpenAI, or openai/<model> (or <model>) for OpenAI.");
-				}
-			}
-			else {
-				int slash = model.indexOf('/');
-				String prefixPart = (slash >= 0) ? model.substring(0, slash) : Provider.OPENAI.prefix();
-				target = (slash >= 0) ? model.substring(slash + 1) : model;
-				provider = provider(prefixPart);
-				if (provider == null) {
-					problem(prefix + ".params.model", "has unknown provider prefix '" + prefixPart + "' in '" + model + "'",
-							"Use azure/<deployment> for Azure OpenAI, or openai/<model> (or <model>) for OpenAI.");
-				}
-				else if (!StringUtils.hasText(target)) {
-					problem(prefix + ".params.model", "names no deployment or model after '" + prefixPart + "/'",
-							"Write the deployment or model name after the slash, e.g. " + prefixPart + "/gpt-4o.");
-				}
-			}
-			if (!StringUtils.hasText(apiKey) && !isEnvironmentReference(params.getApiKey())) {
-				problem(prefix + ".params.api-key", "is required",
-						"Set the deployment's API key, e.g. api-key: ${AZURE_API_KEY} or os.environ/AZURE_API_KEY.");
-			}
-			if (provider == Provider.AZURE && !StringUtils.hasText(apiBase)
-					&& !isEnvironmentReference(params.getApiBase())) {
-				problem(prefix + ".params.api-base", "is required for Azure deployments",
-						"Set the resource endpoint, e.g. https://my-resource.openai.azure.com.");
-			}
-			if (provider == Provider.AZURE && !StringUtils.hasText(apiVersion)
-					&& !isEnvironmentReference(params.getApiVersion())) {
-				problem(prefix + ".params.api-version", "is required for Azure deployments",
-						"Set the Azure OpenAI api-version, e.g. 2024-10-21.");
-			}
-			URI endpoint = (apiBase == null && isEnvironmentReference(params.getApiBase())) ? null
-					: endpoint(prefix + ".params.api-base", StringUtils.hasText(apiBase) ? apiBase : OPENAI_API_BASE);
-			Long rpm = limit(prefix, "rpm", entry.getRpm(), params.getRpm());
-			Long tpm = limit(prefix, "tpm", entry.getTpm(), params.getTpm());
-			Integer weight = (entry.getWeight() != null) ? entry.getWeight() : params.getWeight();
-			Integer order = (entry.getOrder() != null) ? entry.getOrder() : params.getOrder();
-			Duration timeout = positive(prefix, "timeout", entry.getTimeout(), params.getTimeout(),
-					this.properties.getTimeout());
-			Duration streamTimeout = positive(prefix, "stream-timeout", entry.getStreamTimeout(),
-					params.getStreamTimeout(),
-					(this.properties.getStreamTimeout() != null) ? this.properties.getStreamTimeout() : timeout);
-			if (weight != null && weight <= 0) {
-				problem(prefix + ((entry.getWeight() != null) ? ".weight" : ".params.weight"),
-						"must be positive, was " + weight, "Set a positive weight, or remove it.");
-			}
-			if (this.problems.size() > problemsBefore || provider == null || target == null || endpoint == null
-					|| modelName == null || apiKey == null) {
-				return null;
-			}
-			String id = entry.getModelInfo().getId();
-			if (!StringUtils.hasText(id)) {
-				id = derivedId(provider, endpoint, target, explicitIds, apiKeys);
-			}
-			apiKeys.put(id, apiKey);
-			return new Deployment(id, modelName, entry.getModelInfo().getMode(), provider, target, endpoint,
-					(provider == Provider.AZURE) ? apiVersion : null, new Limits(rpm, tpm), weight,
-					(order != null) ? order : Deployment.NO_ORDER, timeout, streamTimeout);
-		}
-
-		private static String derivedId(Provider provider, URI endpoint, String target,
-				Map<String, Integer> explicitIds, Map<String, String> taken) {
-			String host = (endpoint.getHost() != null) ? endpoint.getHost() : "local";
-			if (endpoint.getPort() >= 0) {
-				host += ":" + endpoint.getPort();
-			}
-			String base = provider.prefix() + ":" + host + "/" + target;
-			String id = base;
-			for (int n = 2; explicitIds.containsKey(id) || taken.containsKey(id); n++) {
-				id = base + "#" + n;
-			}
-			return id;
-		}
-
-		private Duration positive(String prefix, String name, @Nullable Duration entryValue,
-				@Nullable Duration paramsValue, Duration fallback) {
-			Duration value = (entryValue != null) ? entryValue : paramsValue;
-			if (value != null && (value.isNegative() || value.isZero())) {
-				problem(prefix + ((entryValue != null) ? "." : ".params.") + name, "must be positive, was " + value,
-						"Set a positive duration, e.g. 30s, or remove it to use router." + name + ".");
-				return fallback;
-			}
-			return (value != null) ? value : fallback;
-		}
-
-		/** The retry, cooldown, timeout and fallback settings. */
-		private void resilience(List<ModelListEntry> entries) {
-			RouterProperties p = this.properties;
-			if (p.getNumRetries() < 0) {
-				problem("router.num-retries", "must not be negative, was " + p.getNumRetries(),
-						"Set 0 for no retries, or the number of further attempts, e.g. 2.");
-			}
-			if (p.getAllowedFails() < 1) {
-				problem("router.allowed-fails", "must be at least 1, was " + p.getAllowedFails(),
-						"Set how many failures within a minute cool a deployment down, e.g. 3.");
-			}
-			if (p.getMaxFallbacks() < 0) {
-				problem("router.max-fallbacks", "must not be negative, was " + p.getMaxFallbacks(),
-						"Set 0 for no fallbacks, or the most hops one call may take, e.g. 5.");
-			}
-			requirePositive("router.cooldown-time", p.getCooldownTime());
-			requirePositive("router.timeout", p.getTimeout());
-			if (p.getStreamTimeout() != null) {
-				requirePositive("router.stream-timeout", p.getStreamTimeout());
-			}
-			Map<String, ModelMode> modes = new HashMap<>();
-			for (ModelListEntry entry : entries) {
-				if (StringUtils.hasText(entry.getModelName())) {
-					modes.putIfAbsent(entry.getModelName(), entry.getModelInfo().getMode());
-				}
-			}
-			fallbacks("router.fallbacks", p.getFallbacks(), modes);
-			fallbacks("router.context-window-fallbacks", p.getContextWindowFallbacks(), modes);
-			for (int i = 0; i < p.getDefaultFallbacks().size(); i++) {
-				String target = p.getDefaultFallbacks().get(i);
-				if (!modes.containsKey(target)) {
-					problem("router.default-fallbacks[" + i + "]", "'" + target + "' names no model; models: "
-							+ modes.keySet(), "Name the model-name of an entry.");
-				}
-			}
-		}
-
-		private void fallbacks(String property, Map<String, List<String>> fallbacks, Map<String, ModelMode> modes) {
-			fallbacks.forEach((model, targets) -> {
-				ModelMode mode = modes.get(model);
-				if (mode == null) {
-					problem(property + "." + model, "is set for '" + model + "', which names no model; models: "
-							+ modes.keySet(), "Use the model-name of an entry as the key.");
-					return;
-				}
-				for (int i = 0; i < targets.size(); i++) {
-					String target = targets.get(i);
-					ModelMode targetMode = modes.get(target);
-					if (targetMode == null) {
-						problem(property + "." + model + "[" + i + "]", "'" + target + "' names no model; models: "
-								+ modes.keySet(), "Name the model-name of an entry.");
-					}
-					else if (targetMode != mode) {
-						problem(property + "." + model + "[" + i + "]", "'" + target + "' is "
-								+ ((targetMode == ModelMode.EMBEDDING) ? "an embedding" : "a chat") + " model, but '"
-								+ model + "' is " + lower(mode),
-								"Fall back to a model of the same kind.");
-					}
-				}
-			});
-		}
-
-		private void requirePositive(String property, Duration value) {
-			if (value.isNegative() || value.isZero()) {
-				problem(property, "must be positive, was " + value, "Set a positive duration, e.g. 5s.");
-			}
-		}
-
-		private @Nullable Long limit(String prefix, String name, @Nullable Long entryValue,
-				@Nullable Long paramsValue) {
-			Long value = (entryValue != null) ? entryValue : paramsValue;
-			if (value != null && value <= 0) {
-				problem(prefix + ((entryValue != null) ? "." : ".params.") + name, "must be positive, was " + value,
-						"Set a positive " + name + ", or remove it for no limit.");
-				return null;
-			}
-			return value;
-		}
-
-		/**
-		 * The endpoint, or a problem that describes what is wrong with the value without
-		 * echoing it: a key pasted into the wrong field must not reach a message.
-		 */
-		private @Nullable URI endpoint(String property, String value) {
-			String shape;
-			try {
-				URI uri = new URI(value.trim());
-				String scheme = uri.getScheme();
-				if (scheme == null) {
-					shape = "the value has no http:// or https:// scheme";
-				}
-				else if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
-					shape = "the value's scheme is not http or https";
-				}
-				else if (uri.getHost() == null) {
-					shape = "the value has no host";
-				}
-				else {
-					return uri;
-				}
-			}
-			catch (URISyntaxException ex) {
-				shape = "the value is not a valid URI (" + ex.getReason() + ")";
-			}
-			problem(property, "must be an http or https URL: " + shape,
-					"Set the endpoint, e.g. https://my-resource.openai.azure.com or https://api.openai.com/v1.");
-			return null;
-		}
-
-		private static boolean isEnvironmentReference(@Nullable String value) {
-			return value != null && value.startsWith(ENVIRONMENT_REFERENCE);
-		}
-
-		private @Nullable String resolve(String property, @Nullable String value) {
-			if (value == null || !value.startsWith(ENVIRONMENT_REFERENCE)) {
-				return value;
-			}
-			String name = value.substring(ENVIRONMENT_REFERENCE.length());
-			String resolved = StringUtils.hasText(name) ? this.environment.apply(name) : null;
-			if (resolved == null) {
-				problem(property, "refers to environment variable '" + name + "', which is not set",
-						"Set the environment variable " + name + ", or give the value directly.");
-			}
-			return resolved;
-		}
-
-		private @Nullable String defaultModel(String property, @Nullable String configured,
-				List<ModelListEntry> entries, ModelMode mode) {
-			List<String> names = entries.stream()
-				.filter((entry) -> entry.getModelInfo().getMode() == mode && StringUtils.hasText(entry.getModelName()))
-				.map(ModelListEntry::getModelName)
-				.distinct()
-				.toList();
-			if (!StringUtils.hasText(configured)) {
-				return names.isEmpty() ? null : names.get(0);
-			}
-			if (!names.contains(configured)) {
-				problem(property, "'" + configured + "' names no " + lower(mode) + " entry; " + lower(mode)
-						+ " models: " + names, "Set it to the model-name of a " + lower(mode) + " entry, or remove it.");
-			}
-			return configured;
-		}
-
-		private static @Nullable Provider provider(String prefix) {
-			for (Provider provider : Provider.values()) {
-				if (provider.prefix().equalsIgnoreCase(prefix)) {
-					return provider;
-				}
-			}
-			return null;
-		}
-
-		private static String prefix(int index) {
-			return "router.model-list[" + index + "]";
-		}
-
-		private static String lower(ModelMode mode) {
-			return mode.name().toLowerCase(Locale.ROOT);
-		}
-
-		private void problem(String property, String description, String action) {
-			this.problems.add(new Problem(property, description, action));
-		}
-
-		private InvalidRouterConfigurationException failure() {
-			List<Problem> scrubbed = this.problems.stream()
-				.map((p) -> new Problem(p.property(), scrub(p.description()), scrub(p.action())))
-				.toList();
-			return new InvalidRouterConfigurationException(scrubbed);
-		}
-
-		/** A key pasted into the wrong field must not reach a message. */
-		private String scrub(String text) {
-			String scrubbed = text;
-			for (String secret : this.secrets) {
-				if (secret.length() >= 4) {
-					scrubbed = scrubbed.replace(secret, "(redacted)");
-				}
-			}
-			return scrubbed;
-		}
-
 	}
 
 }

@@ -20,6 +20,11 @@ import io.github.airouter.deployment.RoutingStrategy;
  * LiteLLM {@code model_list} pasted unchanged ({@code model_name}, {@code litellm_params},
  * {@code api_key}, ...; a value {@code os.environ/NAME} reads the environment variable
  * NAME).
+ * <p>
+ * The field initializers are the defaults, the only place they are written: the
+ * configuration processor copies them into the metadata IDEs show, and a test checks the
+ * README against that metadata, so they stay literals. Values and keys are checked at
+ * start-up by the auto-configuration: a key this class does not have fails start-up.
  *
  * @author airouter
  */
@@ -313,7 +318,8 @@ public class RouterProperties {
 		private Duration commandTimeout = Duration.ofMillis(200);
 
 		/**
-		 * Time to live of the usage and instance keys; longer than the 61 s window.
+		 * Time to live of the usage and instance keys; at least 61s, the time a call counts
+		 * against a limit.
 		 */
 		private Duration keyTtl = Duration.ofMinutes(2);
 

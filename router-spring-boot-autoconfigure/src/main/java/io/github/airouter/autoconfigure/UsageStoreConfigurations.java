@@ -45,18 +45,15 @@ abstract class UsageStoreConfigurations {
 	@Conditional(OnRedisUsageStoreCondition.class)
 	static class Redis {
 
+		// the validated model list first: router.redis.* is checked with every other
+		// router.* setting, and reported with them
 		@Bean
-		RedisUsageStore redisUsageStore(RedisConnectionFactory connectionFactory, RouterProperties properties) {
+		RedisUsageStore redisUsageStore(RedisConnectionFactory connectionFactory, RouterProperties properties,
+				RouterModelList validated) {
 			RouterProperties.Redis redis = properties.getRedis();
-			Double share = redis.getFallbackShare();
-			if (share != null && !(share > 0 && share <= 1)) {
-				throw new InvalidRouterConfigurationException(List.of(new Problem("router.redis.fallback-share",
-						"must be greater than 0 and at most 1, was " + share,
-						"Set the share of each limit an instance may use while Redis is down, e.g. 0.25, or remove it for 1/N.")));
-			}
 			return new RedisUsageStore(connectionFactory,
 					new RedisUsageStore.Settings(redis.getKeyPrefix(), redis.getCommandTimeout(), redis.getKeyTtl(),
-							share, redis.getHeartbeatInterval(), redis.getRecoveryProbeInterval()),
+							redis.getFallbackShare(), redis.getHeartbeatInterval(), redis.getRecoveryProbeInterval()),
 					Clock.systemUTC(), null);
 		}
 
@@ -79,14 +76,21 @@ abstract class UsageStoreConfigurations {
 	}
 
 	/**
-	 * Usage kept in this JVM: the default.
+	 * Usage kept in this JVM, when no other store was created: the default. Reached with
+	 * {@code router.usage-store=redis}, it means the Redis store's conditions did not match,
+	 * and it refuses to start rather than count usage apart on each instance.
 	 */
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnMissingBean(UsageStore.class)
 	static class InMemory {
 
 		@Bean
-		InMemoryUsageStore inMemoryUsageStore() {
+		InMemoryUsageStore inMemoryUsageStore(RouterProperties properties, RouterModelList validated) {
+			if (properties.getUsageStore() == UsageStoreType.REDIS) {
+				throw new InvalidRouterConfigurationException(List.of(new Problem("router.usage-store",
+						"is redis, but the application has no RedisConnectionFactory bean (with Lettuce)",
+						"Add spring-boot-starter-data-redis and set spring.data.redis.*, or set router.usage-store=auto.")));
+			}
 			return new InMemoryUsageStore();
 		}
 

@@ -47,6 +47,13 @@ class InvalidRouterConfigurationFailureAnalyzerTests {
 	}
 
 	@Test
+	void misspeltKey() {
+		FailureAnalysis analysis = analyze(valid(), "router.model-list[0].rmp=20");
+		assertProblem(analysis, "router.model-list[0].rmp", "is unknown and would be ignored; did you mean rpm?",
+				"Rename it to rpm, or remove it.");
+	}
+
+	@Test
 	void missingApiKey() {
 		FailureAnalysis analysis = analyze(new String[] { "router.model-list[0].model-name=gpt-4o",
 				"router.model-list[0].params.model=openai/gpt-4o" }, "router.model-list[1].model-name=gpt-4o",

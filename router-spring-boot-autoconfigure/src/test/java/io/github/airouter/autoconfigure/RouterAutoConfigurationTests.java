@@ -39,6 +39,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.PropertySource;
 import org.springframework.core.io.ByteArrayResource;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
 
 import io.github.airouter.chat.ChatTokenEstimator;
 import io.github.airouter.chat.RoutingChatModel;
@@ -212,6 +213,64 @@ class RouterAutoConfigurationTests {
 				assertThat(context.getBean(Router.class).usageStore()).isSameAs(store);
 				context.getBean(ChatModel.class).call("hi");
 				assertThat(store.admissions).hasSize(1);
+			});
+	}
+
+	// ---- choosing the usage store
+
+	@Test
+	void usageStoreRedisWithoutARedisConnectionFactoryFailsNamingTheProperty() {
+		this.runner.withPropertyValues(chatEntries()).withPropertyValues("router.usage-store=redis").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.isInstanceOf(InvalidRouterConfigurationException.class)
+				.hasMessage("Invalid router configuration:\n - router.usage-store is redis, but the application has no "
+						+ "RedisConnectionFactory bean (with Lettuce)");
+		});
+	}
+
+	@Test
+	void usageStoreRedisWithoutSpringDataRedisOnTheClasspathFails() {
+		this.runner.withPropertyValues(chatEntries())
+			.withPropertyValues("router.usage-store=redis")
+			.withClassLoader(new FilteredClassLoader(RedisConnectionFactory.class))
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(context.getStartupFailure()).rootCause()
+					.isInstanceOf(InvalidRouterConfigurationException.class)
+					.hasMessageContaining("router.usage-store is redis");
+			});
+	}
+
+	@Test
+	void usageStoreRedisIsReportedAfterTheConfigurationsOwnProblems() {
+		this.runner.withPropertyValues(chatEntries())
+			.withPropertyValues("router.usage-store=redis", "router.model-list[0].rpm=-5")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(context.getStartupFailure()).rootCause()
+					.hasMessageContaining("router.model-list[0].rpm must be positive")
+					.hasMessageNotContaining("router.usage-store");
+			});
+	}
+
+	@Test
+	void usageStoreMemoryGivesInMemoryUsageStore() {
+		this.runner.withPropertyValues(chatEntries()).withPropertyValues("router.usage-store=memory").run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(context).getBean(UsageStore.class).isInstanceOf(InMemoryUsageStore.class);
+		});
+	}
+
+	@Test
+	void usageStoreRedisWithTheApplicationsOwnUsageStoreUsesIt() {
+		// the application's store wins, as every bean of the starter backs off
+		this.runner.withPropertyValues(chatEntries())
+			.withPropertyValues("router.usage-store=redis")
+			.withBean(CountingUsageStore.class, CountingUsageStore::new)
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThat(context.getBean(Router.class).usageStore()).isSameAs(context.getBean(CountingUsageStore.class));
 			});
 	}
 
