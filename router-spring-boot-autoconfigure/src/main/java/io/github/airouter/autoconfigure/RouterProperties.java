@@ -78,8 +78,9 @@ public class RouterProperties {
 
 	/**
 	 * How long a deployment cools down after a 429 without Retry-After, or after
-	 * allowed-fails other failures within a minute.
+	 * allowed-fails other failures within a minute; a bare number is seconds.
 	 */
+	@DurationUnit(ChronoUnit.SECONDS)
 	private Duration cooldownTime = Duration.ofSeconds(5);
 
 	/**

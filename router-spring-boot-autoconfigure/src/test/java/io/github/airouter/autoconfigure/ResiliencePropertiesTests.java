@@ -88,6 +88,15 @@ class ResiliencePropertiesTests {
 	}
 
 	@Test
+	void aBareCooldownTimeIsSecondsAsLiteLlmWritesIt() {
+		// LiteLLM's cooldown_time: 30 means 30 seconds; read as milliseconds it cooled nothing down
+		this.runner.withPropertyValues(MODELS).withPropertyValues("router.cooldown_time=30").run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(context.getBean(Router.class).policy().cooldownTime()).isEqualTo(Duration.ofSeconds(30));
+		});
+	}
+
+	@Test
 	void aModelNameWithDotsIsAFallbackKeyInBrackets() {
 		this.runner
 			.withPropertyValues("router.model-list[0].model-name=gpt-3.5-turbo",
