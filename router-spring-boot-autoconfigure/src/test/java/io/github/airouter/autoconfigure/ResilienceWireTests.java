@@ -1,15 +1,26 @@
 package io.github.airouter.autoconfigure;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import com.openai.errors.BadRequestException;
 import com.openai.errors.InternalServerException;
 import com.openai.errors.SseException;
+import okhttp3.mockwebserver.Dispatcher;
 import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.MockWebServer;
+import okhttp3.mockwebserver.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.test.StepVerifier;
@@ -23,7 +34,9 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import io.github.airouter.chat.RoutingChatModel;
 import io.github.airouter.deployment.Deployment;
 import io.github.airouter.deployment.ModelMode;
+import io.github.airouter.routing.Failure;
 import io.github.airouter.routing.Router;
+import io.github.airouter.routing.RoutingListener;
 import io.github.airouter.testsupport.FakeProvider;
 import io.github.airouter.testsupport.MutableClock;
 import io.github.airouter.usage.InMemoryUsageStore;
@@ -40,10 +53,13 @@ class ResilienceWireTests {
 
 	private final FakeProvider provider = new FakeProvider();
 
+	private final HoldingProvider held = new HoldingProvider();
+
 	private final MutableClock clock = MutableClock.atSecond(1_000_000);
 
 	@AfterEach
 	void close() throws Exception {
+		this.held.close();
 		this.provider.close();
 	}
 
@@ -120,17 +136,20 @@ class ResilienceWireTests {
 
 	@Test
 	void aHangingDeploymentIsAbandonedAfterItsTimeoutAndTheCallServedElsewhere() {
-		this.provider.enqueue(path("slow"), new MockResponse().setHeadersDelay(2, TimeUnit.SECONDS)
-			.setBody("{}"));
-		runner(List.of(deployment("slow", "gpt-4o", "order=1", "timeout=300ms"), deployment("b", "gpt-4o", "order=2")))
+		// slow holds its answer until the end of the test: only its timeout can end the attempt
+		runner(List.of(deployment("slow", "gpt-4o", "order=1", "timeout=300ms", "params.api-base=" + this.held.url()),
+				deployment("b", "gpt-4o", "order=2")))
+			.withBean(Failures.class, Failures::new)
 			.run((context) -> {
-				long started = System.nanoTime();
-				ChatResponse response = context.getBean(RoutingChatModel.class).call(prompt("gpt-4o"));
-				long tookMillis = (System.nanoTime() - started) / 1_000_000;
+				RoutingChatModel chat = context.getBean(RoutingChatModel.class);
+				CompletableFuture<ChatResponse> call = CompletableFuture.supplyAsync(() -> chat.call(prompt("gpt-4o")));
+				// a guard against hanging, not a budget: the answer is held until after the call
+				ChatResponse response = call.get(30, TimeUnit.SECONDS);
 				assertThat(response.getResult().getOutput().getText()).endsWith(path("b"));
-				assertThat(tookMillis).isLessThan(1_900);
-				assertThat(this.provider.requestsTo(path("slow"))).hasSize(1);
+				assertThat(this.held.received()).isEqualTo(1);
+				assertThat(this.held.answered()).isZero();
 				assertThat(this.provider.requestsTo(path("b"))).hasSize(1);
+				assertThat(context.getBean(Failures.class).of("slow")).containsExactly(Failure.Kind.TIMEOUT);
 			});
 	}
 
@@ -206,18 +225,22 @@ class ResilienceWireTests {
 
 	@Test
 	void aStreamSilentPastItsStreamTimeoutIsRetriedElsewhere() {
-		this.provider.enqueue(path("slow"), new MockResponse().setHeadersDelay(2, TimeUnit.SECONDS)
-			.setHeader("Content-Type", "text/event-stream")
-			.setBody(this.provider.streamBody(path("slow"))));
-		runner(List.of(deployment("slow", "gpt-4o", "order=1", "stream-timeout=300ms"),
+		// slow holds its answer until the end of the test: only its stream timeout can end the attempt
+		runner(List.of(
+				deployment("slow", "gpt-4o", "order=1", "stream-timeout=300ms", "params.api-base=" + this.held.url()),
 				deployment("b", "gpt-4o", "order=2")))
+			.withBean(Failures.class, Failures::new)
 			.run((context) -> {
+				// a guard against hanging, not a budget: the answer is held until after the stream
 				List<ChatResponse> chunks = context.getBean(RoutingChatModel.class)
 					.stream(prompt("gpt-4o"))
 					.collectList()
-					.block(Duration.ofMillis(1_900));
+					.block(Duration.ofSeconds(30));
 				assertThat(FakeProvider.text(chunks)).isEqualTo("Hello from " + path("b"));
-				assertThat(this.provider.requestsTo(path("slow"))).hasSize(1);
+				assertThat(this.held.received()).isEqualTo(1);
+				assertThat(this.held.answered()).isZero();
+				assertThat(this.provider.requestsTo(path("b"))).hasSize(1);
+				assertThat(context.getBean(Failures.class).of("slow")).containsExactly(Failure.Kind.TIMEOUT);
 			});
 	}
 
@@ -262,6 +285,75 @@ class ResilienceWireTests {
 				}
 				assertThat(this.provider.requestsTo(path("payg"))).hasSize(3);
 			});
+	}
+
+	/**
+	 * A provider that receives calls and answers none of them until it is closed: an attempt
+	 * to it ends only when the router gives up on it.
+	 */
+	static final class HoldingProvider implements AutoCloseable {
+
+		private final MockWebServer server = new MockWebServer();
+
+		private final CountDownLatch release = new CountDownLatch(1);
+
+		private final AtomicInteger received = new AtomicInteger();
+
+		private final AtomicInteger answered = new AtomicInteger();
+
+		HoldingProvider() {
+			this.server.setDispatcher(new Dispatcher() {
+				@Override
+				public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+					HoldingProvider.this.received.incrementAndGet();
+					HoldingProvider.this.release.await();
+					HoldingProvider.this.answered.incrementAndGet();
+					return FakeProvider.error(500, "server_error", null, "answered too late");
+				}
+			});
+			try {
+				this.server.start();
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException(ex);
+			}
+		}
+
+		String url() {
+			String url = this.server.url("/").toString();
+			return url.substring(0, url.length() - 1);
+		}
+
+		int received() {
+			return this.received.get();
+		}
+
+		int answered() {
+			return this.answered.get();
+		}
+
+		@Override
+		public void close() throws IOException {
+			this.release.countDown();
+			this.server.shutdown();
+		}
+
+	}
+
+	/** The failures the router classified, by deployment. */
+	static final class Failures implements RoutingListener {
+
+		private final Map<String, List<Failure.Kind>> kinds = new ConcurrentHashMap<>();
+
+		@Override
+		public void onFailure(Deployment deployment, Failure failure, Throwable exception) {
+			this.kinds.computeIfAbsent(deployment.id(), (id) -> new CopyOnWriteArrayList<>()).add(failure.kind());
+		}
+
+		List<Failure.Kind> of(String deployment) {
+			return this.kinds.getOrDefault(deployment, List.of());
+		}
+
 	}
 
 }

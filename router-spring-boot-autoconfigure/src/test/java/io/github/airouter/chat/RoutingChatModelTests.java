@@ -9,6 +9,10 @@ import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 
 import org.springframework.ai.chat.messages.AssistantMessage;
+import org.springframework.ai.chat.messages.Message;
+import org.springframework.ai.chat.messages.SystemMessage;
+import org.springframework.ai.chat.messages.ToolResponseMessage;
+import org.springframework.ai.chat.messages.UserMessage;
 import org.springframework.ai.chat.metadata.ChatResponseMetadata;
 import org.springframework.ai.chat.metadata.DefaultUsage;
 import org.springframework.ai.chat.model.ChatModel;
@@ -16,11 +20,14 @@ import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.model.Generation;
 import org.springframework.ai.chat.prompt.ChatOptions;
 import org.springframework.ai.chat.prompt.Prompt;
+import org.springframework.ai.content.Media;
 import org.springframework.ai.model.tool.ToolCallingChatOptions;
 import org.springframework.ai.openai.OpenAiChatOptions;
 import org.springframework.ai.tokenizer.JTokkitTokenCountEstimator;
 import org.springframework.ai.tool.ToolCallback;
+import org.springframework.ai.tool.definition.ToolDefinition;
 import org.springframework.ai.tool.function.FunctionToolCallback;
+import org.springframework.util.MimeTypeUtils;
 
 import io.github.airouter.deployment.Deployment;
 import io.github.airouter.deployment.Limits;
@@ -124,16 +131,78 @@ class RoutingChatModelTests {
 		assertThat(this.store.usage(this.azure)).isEqualTo(new WindowUsage(1, 80));
 	}
 
+	/*
+	 * The token counts below were computed once, by hand, with JTokkit's cl100k_base encoding
+	 * (what JTokkitTokenCountEstimator uses): "hello world" is 2 tokens. A message costs 4
+	 * tokens beside its text and the reply is primed with 3.
+	 */
+
 	@Test
-	void theEstimateCountsMessagesToolsAndTheCompletionMaximum() {
+	void theEstimateOfAPlainPromptIsItsTextTheChatFormatAndTheExpectedCompletion() {
 		ChatTokenEstimator estimator = new ChatTokenEstimator(new JTokkitTokenCountEstimator(), 256);
-		long plain = estimator.estimate(new Prompt("hello world"));
-		assertThat(plain).isEqualTo(2 + ChatTokenEstimator.PER_MESSAGE_OVERHEAD + ChatTokenEstimator.REPLY_PRIMING + 256);
-		long capped = estimator.estimate(new Prompt("hello world", ChatOptions.builder().maxTokens(10).build()));
-		assertThat(capped).isEqualTo(plain - 246);
-		long capped2 = estimator
-			.estimate(new Prompt("hello world", OpenAiChatOptions.builder().maxCompletionTokens(20).build()));
-		assertThat(capped2).isEqualTo(plain - 236);
+		// 3 priming + 4 + 2 "hello world" + 256 expected of a call that sets no maximum
+		assertThat(estimator.estimate(new Prompt("hello world"))).isEqualTo(265);
+	}
+
+	@Test
+	void theEstimateReservesTheCompletionMaximumTheCallSets() {
+		ChatTokenEstimator estimator = new ChatTokenEstimator(new JTokkitTokenCountEstimator(), 256);
+		assertThat(estimator.estimate(new Prompt("hello world", ChatOptions.builder().maxTokens(10).build())))
+			.isEqualTo(19);
+		assertThat(estimator
+			.estimate(new Prompt("hello world", OpenAiChatOptions.builder().maxCompletionTokens(20).build())))
+			.isEqualTo(29);
+	}
+
+	@Test
+	void theEstimateCountsToolDefinitionsAnImageToolCallsAndToolResponses() {
+		ChatTokenEstimator estimator = new ChatTokenEstimator(new JTokkitTokenCountEstimator(), 256);
+		String schema = "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}";
+		ChatOptions options = ToolCallingChatOptions.builder()
+			.toolCallbacks(List.of(new DeclaredTool("weather", "Current weather of a city", schema),
+					new DeclaredTool("forecast", "Forecast of a city for the next days", schema)))
+			.maxTokens(100)
+			.build();
+		List<Message> messages = List.of(new SystemMessage("You answer questions about the weather."),
+				UserMessage.builder()
+					.text("What is the weather in Paris? Compare it with this photo.")
+					.media(new Media(MimeTypeUtils.IMAGE_PNG, URI.create("https://example.com/paris.png")))
+					.build(),
+				AssistantMessage.builder()
+					.toolCalls(List.of(new AssistantMessage.ToolCall("call_1", "function", "weather",
+							"{\"city\":\"Paris\"}")))
+					.build(),
+				ToolResponseMessage.builder()
+					.responses(List.of(new ToolResponseMessage.ToolResponse("call_1", "weather", "Sunny, 21 degrees")))
+					.build());
+		// 3 priming
+		// + system: 4 + 7 "You answer questions about the weather."
+		// + user: 4 + 13 "What is the weather in Paris? Compare it with this photo." + 765 the image
+		// + assistant: 4 + no text + 1 "weather" + 5 {"city":"Paris"}
+		// + tool: 4 + no text + 4 + 6 "Sunny, 21 degrees"
+		// + tool weather: 1 "weather" + 5 "Current weather of a city" + 18 the schema
+		// + tool forecast: 1 "forecast" + 8 "Forecast of a city for the next days" + 18 the schema
+		// = 871 prompt tokens, + 100 the call's maximum
+		assertThat(estimator.estimate(new Prompt(messages, options))).isEqualTo(971);
+	}
+
+	/** A tool as the application declares it. */
+	private record DeclaredTool(String name, String description, String inputSchema) implements ToolCallback {
+
+		@Override
+		public ToolDefinition getToolDefinition() {
+			return ToolDefinition.builder()
+				.name(this.name)
+				.description(this.description)
+				.inputSchema(this.inputSchema)
+				.build();
+		}
+
+		@Override
+		public String call(String toolInput) {
+			return "sunny";
+		}
+
 	}
 
 	/** A client that records what it receives and reports fixed usage. */

@@ -1,5 +1,6 @@
 package io.github.airouter.metrics;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,6 +9,8 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.DistributionSummary;
@@ -20,7 +23,10 @@ import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
 import io.micrometer.core.instrument.search.RequiredSearch;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
+import okhttp3.mockwebserver.Dispatcher;
 import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.MockWebServer;
+import okhttp3.mockwebserver.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -279,28 +285,29 @@ class RouterMetricsTests {
 	}
 
 	@Test
-	void inFlightGaugeCountsACallWaitingForItsResponse() {
-		this.provider.enqueue(path("a"), new MockResponse().setHeadersDelay(600, TimeUnit.MILLISECONDS)
-			.setHeader("Content-Type", "application/json")
-			.setBody(completionBody()));
-		withMeterRegistry().run((context) -> {
-			MeterRegistry registry = context.getBean(MeterRegistry.class);
-			RoutingChatModel chat = context.getBean(RoutingChatModel.class);
-			CompletableFuture<ChatResponse> call = CompletableFuture.supplyAsync(() -> chat.call(prompt("gpt-4o")));
-			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-			while (this.provider.requestsTo(path("a")).isEmpty() && System.nanoTime() < deadline) {
-				Thread.sleep(5);
-			}
-			assertThat(this.provider.requestsTo(path("a"))).hasSize(1);
-			assertThat(registry.get("router.in.flight").tags("deployment", "a").gauge().value()).isEqualTo(1);
-			assertThat(registry.get("router.in.flight").tags("deployment", "b").gauge().value()).isZero();
-			assertThat(gauge(registry, "router.window.requests", "gpt-4o", "a")).isEqualTo(1);
-			assertThat(gauge(registry, "router.window.tokens", "gpt-4o", "a"))
-				.isEqualTo(chat.estimateTokens(prompt("gpt-4o")));
-			call.get(10, TimeUnit.SECONDS);
-			assertThat(registry.get("router.in.flight").tags("deployment", "a").gauge().value()).isZero();
-			assertThat(gauge(registry, "router.window.tokens", "gpt-4o", "a")).isEqualTo(42);
-		});
+	void inFlightGaugeCountsACallWaitingForItsResponse() throws Exception {
+		// a's answer is held until the test has read the gauges
+		try (HeldAnswer held = new HeldAnswer(new MockResponse().setHeader("Content-Type", "application/json")
+			.setBody(completionBody()))) {
+			withMeterRegistry().withPropertyValues("router.model-list[0].params.api-base=" + held.url())
+				.run((context) -> {
+					MeterRegistry registry = context.getBean(MeterRegistry.class);
+					RoutingChatModel chat = context.getBean(RoutingChatModel.class);
+					CompletableFuture<ChatResponse> call = CompletableFuture
+						.supplyAsync(() -> chat.call(prompt("gpt-4o")));
+					// a guard against hanging, not a budget: the request arrives, then waits for us
+					assertThat(held.awaitRequest(30, TimeUnit.SECONDS)).as("a received the call").isTrue();
+					assertThat(registry.get("router.in.flight").tags("deployment", "a").gauge().value()).isEqualTo(1);
+					assertThat(registry.get("router.in.flight").tags("deployment", "b").gauge().value()).isZero();
+					assertThat(gauge(registry, "router.window.requests", "gpt-4o", "a")).isEqualTo(1);
+					assertThat(gauge(registry, "router.window.tokens", "gpt-4o", "a"))
+						.isEqualTo(chat.estimateTokens(prompt("gpt-4o")));
+					held.release();
+					assertThat(call.get(30, TimeUnit.SECONDS).getResult().getOutput().getText()).isEqualTo("slow");
+					assertThat(registry.get("router.in.flight").tags("deployment", "a").gauge().value()).isZero();
+					assertThat(gauge(registry, "router.window.tokens", "gpt-4o", "a")).isEqualTo(42);
+				});
+		}
 	}
 
 	// ---- Spring AI's observations
@@ -403,6 +410,48 @@ class RouterMetricsTests {
 			ObservationRegistry registry = ObservationRegistry.create();
 			registry.observationConfig().observationHandler(new DefaultMeterObservationHandler(meterRegistry));
 			return registry;
+		}
+
+	}
+
+	/** A provider that holds every answer until the test releases it. */
+	private static final class HeldAnswer implements AutoCloseable {
+
+		private final MockWebServer server = new MockWebServer();
+
+		private final Semaphore arrived = new Semaphore(0);
+
+		private final CountDownLatch release = new CountDownLatch(1);
+
+		HeldAnswer(MockResponse answer) throws IOException {
+			this.server.setDispatcher(new Dispatcher() {
+				@Override
+				public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+					HeldAnswer.this.arrived.release();
+					HeldAnswer.this.release.await();
+					return answer;
+				}
+			});
+			this.server.start();
+		}
+
+		String url() {
+			String url = this.server.url("/").toString();
+			return url.substring(0, url.length() - 1);
+		}
+
+		boolean awaitRequest(long timeout, TimeUnit unit) throws InterruptedException {
+			return this.arrived.tryAcquire(timeout, unit);
+		}
+
+		void release() {
+			this.release.countDown();
+		}
+
+		@Override
+		public void close() throws IOException {
+			release();
+			this.server.shutdown();
 		}
 
 	}

@@ -1,11 +1,14 @@
 package io.github.airouter.samples.fake;
 
+import java.util.function.LongSupplier;
+
 /**
  * One deployment of a fake resource: an Azure OpenAI deployment, or a model of the fake
  * OpenAI. It enforces its own requests-per-minute and tokens-per-minute over a sliding
  * 60-second window, as the real services do: a call that would exceed either is answered
  * 429 with a {@code Retry-After}, and does not count. It counts what it served, what it
- * refused, and the most any 60-second window held.
+ * refused, and the most any 60-second window held; and it logs every call it received,
+ * refused ones included, so that what a client sent can be checked against the limits.
  * <p>
  * A deployment may {@linkplain #sharedWithAnotherApplication(int) share its quota} with an
  * application the router cannot see: right after answering the router's n-th call, that
@@ -40,6 +43,8 @@ public final class FakeDeployment {
 
 	private final int sharedAfter;
 
+	private final LongSupplier clock;
+
 	private final UsageLog accepted = new UsageLog();
 
 	private final UsageLog fromRouter = new UsageLog();
@@ -56,13 +61,15 @@ public final class FakeDeployment {
 
 	private long neighbourTokens;
 
-	private FakeDeployment(String name, String model, Kind kind, long rpm, long tpm, int sharedAfter) {
+	private FakeDeployment(String name, String model, Kind kind, long rpm, long tpm, int sharedAfter,
+			LongSupplier clock) {
 		this.name = name;
 		this.model = model;
 		this.kind = kind;
 		this.rpm = rpm;
 		this.tpm = tpm;
 		this.sharedAfter = sharedAfter;
+		this.clock = clock;
 	}
 
 	/**
@@ -74,7 +81,7 @@ public final class FakeDeployment {
 	 * @return the deployment
 	 */
 	public static FakeDeployment chat(String name, String model, long rpm, long tpm) {
-		return new FakeDeployment(name, model, Kind.CHAT, rpm, tpm, 0);
+		return new FakeDeployment(name, model, Kind.CHAT, rpm, tpm, 0, System::currentTimeMillis);
 	}
 
 	/**
@@ -86,7 +93,7 @@ public final class FakeDeployment {
 	 * @return the deployment
 	 */
 	public static FakeDeployment embedding(String name, String model, long rpm, long tpm) {
-		return new FakeDeployment(name, model, Kind.EMBEDDING, rpm, tpm, 0);
+		return new FakeDeployment(name, model, Kind.EMBEDDING, rpm, tpm, 0, System::currentTimeMillis);
 	}
 
 	/**
@@ -97,7 +104,17 @@ public final class FakeDeployment {
 	 * @return the copy
 	 */
 	public FakeDeployment sharedWithAnotherApplication(int routerCalls) {
-		return new FakeDeployment(this.name, this.model, this.kind, this.rpm, this.tpm, routerCalls);
+		return new FakeDeployment(this.name, this.model, this.kind, this.rpm, this.tpm, routerCalls, this.clock);
+	}
+
+	/**
+	 * A copy of this deployment that reads the time from {@code clock}, for tests that move
+	 * it by hand.
+	 * @param clock the current time in epoch milliseconds
+	 * @return the copy
+	 */
+	FakeDeployment withClock(LongSupplier clock) {
+		return new FakeDeployment(this.name, this.model, this.kind, this.rpm, this.tpm, this.sharedAfter, clock);
 	}
 
 	/**
@@ -107,9 +124,10 @@ public final class FakeDeployment {
 	 * @return the decision, with what remains of the quota
 	 */
 	synchronized Decision admit(long promptTokens, long completionTokens) {
-		long now = System.currentTimeMillis();
+		long now = this.clock.getAsLong();
 		long tokens = promptTokens + completionTokens;
-		this.fromRouter.add(now, 1, 0);
+		// what the client asked for, whether or not it fits
+		this.fromRouter.add(now, 1, tokens);
 		long requestsUsed = this.accepted.requests(now);
 		long tokensUsed = this.accepted.tokens(now);
 		if (requestsUsed + 1 > this.rpm || tokensUsed + tokens > this.tpm) {
@@ -118,7 +136,6 @@ public final class FakeDeployment {
 			return new Decision(false, this.rpm - requestsUsed, this.tpm - tokensUsed, wait);
 		}
 		this.accepted.add(now, 1, tokens);
-		this.fromRouter.add(now, 0, tokens);
 		this.served++;
 		this.promptTokens += promptTokens;
 		this.completionTokens += completionTokens;
@@ -230,7 +247,8 @@ public final class FakeDeployment {
 	 * application's included
 	 * @param peakRouterRequests the most requests the router sent in any 60-second window,
 	 * refused ones included
-	 * @param peakRouterTokens the most tokens it served the router in any 60-second window
+	 * @param peakRouterTokens the most tokens the router's requests asked for in any 60-second
+	 * window, refused ones included
 	 * @param neighbourRequests requests of the application sharing the quota
 	 * @param neighbourTokens tokens of the application sharing the quota
 	 */

@@ -104,16 +104,30 @@ class ApiErrorsTests {
 	}
 
 	@Test
-	void aProviders429KeepsItsRetryAfter() {
+	void aProviders429KeepsItsRetryAfterMsOverItsRetryAfter() {
+		// Azure sends both; they disagree here: 2.5 s rounds up to 3, Retry-After says 1
 		RateLimitException provider = RateLimitException.builder()
-			.headers(Headers.builder().put("retry-after-ms", "1500").put("retry-after", "2").build())
+			.headers(Headers.builder().put("retry-after-ms", "2500").put("retry-after", "1").build())
 			.error(ErrorObject.builder().message("Slow down").type("requests").param("").code("").build())
 			.build();
 		OpenAiError error = this.errors.of(provider);
 		assertThat(error.status()).isEqualTo(HttpStatus.TOO_MANY_REQUESTS);
 		assertThat(error.type()).isEqualTo("requests");
 		assertThat(error.code()).isEqualTo("rate_limit_exceeded");
-		assertThat(error.retryAfterSeconds()).isEqualTo("2");
+		assertThat(error.retryAfter()).isEqualTo(Duration.ofMillis(2500));
+		assertThat(error.toResponseEntity().getHeaders().getFirst("Retry-After")).isEqualTo("3");
+	}
+
+	@Test
+	void aProviders429WithRetryAfterOnlyKeepsIt() {
+		// OpenAI sends Retry-After alone
+		RateLimitException provider = RateLimitException.builder()
+			.headers(Headers.builder().put("retry-after", "7").build())
+			.error(ErrorObject.builder().message("Slow down").type("requests").param("").code("").build())
+			.build();
+		OpenAiError error = this.errors.of(provider);
+		assertThat(error.retryAfter()).isEqualTo(Duration.ofSeconds(7));
+		assertThat(error.toResponseEntity().getHeaders().getFirst("Retry-After")).isEqualTo("7");
 	}
 
 	@Test
