@@ -17,9 +17,10 @@ import io.github.airouter.samples.fake.FakeProviders;
 /**
  * Where a burst went: one row per deployment with the calls it served, their tokens, the 429s
  * it answered, the cooldowns the router put it in, and the most requests and tokens any
- * 60-second window held against its limits. Against the fakes, served calls, tokens, 429s and
- * peaks are the provider's own count (the application sharing a quota included); against
- * real deployments they are what the router saw.
+ * 60-second window held against its limits. Against the fakes, served calls, tokens and 429s
+ * are the provider's own count, and the peaks are what the router sent it, refused calls
+ * included (on the deployment whose quota an unseen application shares, what the provider
+ * served); against real deployments they are what the router saw.
  */
 public final class UsageReport {
 
@@ -59,8 +60,12 @@ public final class UsageReport {
 				Row row;
 				if (fake.isPresent()) {
 					FakeDeployment.Stats stats = fake.get().stats();
-					// ...and the provider never served more than its own
-					respected &= stats.peakRequests() <= fake.get().rpm() && stats.peakTokens() <= fake.get().tpm();
+					// ...and never sends a provider more than its own limits, refused calls
+					// included; where another application shares the quota unseen, only the
+					// provider's own count of what it served can be judged
+					long peakRequests = fake.get().isShared() ? stats.peakRequests() : stats.peakRouterRequests();
+					long peakTokens = fake.get().isShared() ? stats.peakTokens() : stats.peakRouterTokens();
+					respected &= peakRequests <= fake.get().rpm() && peakTokens <= fake.get().tpm();
 					if (fake.get().isShared()) {
 						id += " *";
 						notes.add("* " + deployment.id() + " shares its quota with another application, which used "
@@ -70,8 +75,8 @@ public final class UsageReport {
 								+ "the deployment down for the Retry-After and retried the call on another deployment.");
 					}
 					row = new Row(id, group.name(), stats.served(), stats.promptTokens(), stats.completionTokens(),
-							stats.tooManyRequests(), seen.cooldowns(), cooldownLeft, stats.peakRequests(),
-							fake.get().rpm(), stats.peakTokens(), fake.get().tpm(), respected);
+							stats.tooManyRequests(), seen.cooldowns(), cooldownLeft, peakRequests, fake.get().rpm(),
+							peakTokens, fake.get().tpm(), respected);
 				}
 				else {
 					row = new Row(id, group.name(), seen.served(), seen.promptTokens(), seen.completionTokens(),
