@@ -1,34 +1,48 @@
 -- Sliding-window usage of the deployments of one model group, for the router's Redis usage
--- store. One script, one round trip per routing decision.
+-- store (io.github.airouter.usage.redis.UsageScript is the only Java that builds its KEYS and
+-- ARGV and reads its answers). One script, one round trip per routing decision.
+--
+-- Requires Redis 5.0 or later: a command may read TIME and then write, which needs script
+-- effects replication, the default since 5.0 (and the only mode since 7.0); HSET with several
+-- fields needs 4.0. The tests run it on Redis 6.2.
 --
 -- A deployment's usage is one hash: fields r<slot> and t<slot> hold the requests and tokens of
 -- one second (slot = second mod 61), rq and tk their running totals over the window, cur the
--- newest second, pt the tokens reserved by calls not yet settled. A second's usage counts until second + 61 begins: for 60 to 61 seconds, so no
--- 60-second window ever exceeds a limit. Every key of one call carries the group's hash tag
--- (one Redis Cluster slot) and a TTL. Nothing secret is stored: deployment ids and numbers.
+-- newest second, pt the tokens reserved by calls not yet settled (part of tk, never more). A
+-- second's usage counts until second + 61 begins: for 60 to 61 seconds, so no 60-second window
+-- ever exceeds a limit. A deployment's cooldown is a key whose value is the time (ms) the
+-- cooldown ends. Every key of one call carries the group's hash tag (one Redis Cluster slot)
+-- and a TTL. Nothing secret is stored: deployment ids and numbers.
 --
--- ARGV[1] command: admit | settle | usage | beat
--- ARGV[2] now in milliseconds, or '' to read Redis TIME (one clock for every instance)
--- ARGV[3] TTL of the keys written, in milliseconds
+-- Every command:
+--   ARGV[1] the command, ARGV[2] now in ms, or '' to read Redis TIME (one clock for every
+--   instance), ARGV[3] the TTL of the keys written, in ms.
 --
--- admit  KEYS: usage hash of each candidate, then the cooldown key of each (a key that exists
---        means the deployment is cooling down, for its remaining TTL)
---        ARGV[4] tokens to reserve, ARGV[5] strategy (usage | shuffle | score),
---        ARGV[6] random in [0,1), ARGV[7..] per candidate: rpm, tpm (-1: unlimited), weight,
---        order, score. Only the lowest order among the candidates that fit is considered.
---        returns {1, candidate index (1-based), slot second}
---             or {0, wait ms or -1 when never, candidates cooling down}
--- cool   KEYS[1] cooldown key; ARGV[4] duration ms; keeps a longer cooldown; returns 1
--- cooling KEYS[1] cooldown key; returns the ms left, 0 when none
--- settle KEYS[1] usage hash; ARGV[4] slot second, ARGV[5] token delta, ARGV[6] tokens the
---        settled reservations had reserved; returns 1 if the delta was applied
--- usage  KEYS[1] usage hash; returns {requests, tokens}
+-- admit     KEYS[1..n] usage hash of each candidate, KEYS[n+1..2n] cooldown key of each
+--           ARGV[4] tokens to reserve, ARGV[5] strategy: usage | shuffle | score,
+--           ARGV[6] the decision's random point in [0,1), ARGV[7] values per candidate (the
+--           stride, at least 5), ARGV[8..] per candidate: rpm, tpm (-1: unlimited), shuffle
+--           weight, order, score.
+--           Among the candidates not cooling down and within their limits, only the lowest
+--           order counts; 'shuffle' walks the weights with the point, 'usage' ('score') takes
+--           the fewest tokens in the window (the lowest score), ties broken by the point over
+--           the tied candidates in order: the same steps as io.github.airouter.usage.Selection.
+--           -> {1, candidate (1-based), slot second}
+--           or {0, ms until the first could take the call or -1 for never, candidates cooling}
+-- settle    KEYS[1] usage hash; ARGV[4] slot second, ARGV[5] token delta, ARGV[6] tokens the
+--           settled reservations had reserved (no longer pending)
+--           -> 1 if the delta was applied, 0 if the slot had left the window
+-- usage     KEYS[1] usage hash -> {requests, tokens, pending tokens}
 -- calibrate KEYS[1] usage hash; ARGV[4] rpm, ARGV[5] tpm, ARGV[6] remaining requests,
---        ARGV[7] remaining tokens (-1: not configured / not reported); raises the window so
---        that limit - usage <= remaining, counting tokens against settled usage (reservations in
---        flight are estimates their calls will replace); never lowers it; returns 1
--- beat   KEYS[1] instances sorted set; ARGV[4] instance id, ARGV[5] ms after which an instance
---        is gone; returns the number of live instances
+--           ARGV[7] remaining tokens (-1: not configured / not reported). Raises the window so
+--           that limit - usage <= remaining, counting tokens against settled usage (reservations
+--           in flight are estimates their calls will replace); never lowers it
+--           -> 1 if the window was raised, else 0
+-- cool      KEYS[1] cooldown key; ARGV[4] duration in ms. Keeps a cooldown that ends later; a
+--           duration <= 0 changes nothing -> ms the cooldown has left
+-- cooling   KEYS[1] cooldown key -> ms the cooldown has left, 0 when none
+-- beat      KEYS[1] instances sorted set; ARGV[4] instance id, ARGV[5] ms after which a silent
+--           instance is gone -> the number of live instances
 
 local SLOTS = 61
 
@@ -44,10 +58,11 @@ local now = now_ms()
 local sec = math.floor(now / 1000)
 local ttl = tonumber(ARGV[3])
 
--- Moves a usage hash to second sec, dropping the seconds that leave the window.
--- Returns the newest second, the requests and the tokens in the window.
+-- Moves a usage hash to second sec, dropping the seconds that leave the window; pending tokens
+-- stay within the tokens left. Returns the newest second, the requests and the tokens in the
+-- window.
 local function advance(key)
-  local head = redis.call('HMGET', key, 'cur', 'rq', 'tk')
+  local head = redis.call('HMGET', key, 'cur', 'rq', 'tk', 'pt')
   local cur = tonumber(head[1])
   if cur == nil then
     return sec, 0, 0
@@ -71,8 +86,9 @@ local function advance(key)
     rq = rq - (tonumber(old[i]) or 0)
     tk = tk - (tonumber(old[i + 1]) or 0)
   end
+  local pt = math.min(tonumber(head[4]) or 0, tk)
   redis.call('HDEL', key, unpack(fields))
-  redis.call('HSET', key, 'cur', sec, 'rq', rq, 'tk', tk)
+  redis.call('HSET', key, 'cur', sec, 'rq', rq, 'tk', tk, 'pt', pt)
   return sec, rq, tk
 end
 
@@ -106,75 +122,84 @@ local function wait_ms(key, cur, rq, tk, rpm, tpm, tokens)
   return -1
 end
 
-local command = ARGV[1]
+-- The candidate chosen among those that fit, or nil: io.github.airouter.usage.Selection.
+local function choose(n, fits, orders, weights, keys, strategy, point)
+  local tier = nil
+  for i = 1, n do
+    if fits[i] and (tier == nil or orders[i] < tier) then
+      tier = orders[i]
+    end
+  end
+  if tier == nil then
+    return nil
+  end
+  if strategy == 'shuffle' then
+    local sum = 0
+    for i = 1, n do
+      if fits[i] and orders[i] == tier then
+        sum = sum + weights[i]
+      end
+    end
+    local left = point * sum
+    local chosen = nil
+    for i = 1, n do
+      if fits[i] and orders[i] == tier then
+        chosen = i
+        left = left - weights[i]
+        if left < 0 then
+          return i
+        end
+      end
+    end
+    return chosen
+  end
+  local best = nil
+  local tied = {}
+  for i = 1, n do
+    if fits[i] and orders[i] == tier then
+      if best == nil or keys[i] < best then
+        best = keys[i]
+        tied = { i }
+      elseif keys[i] == best then
+        tied[#tied + 1] = i
+      end
+    end
+  end
+  return tied[math.min(#tied, math.floor(point * #tied) + 1)]
+end
 
-local PER_CANDIDATE = 5
+local command = ARGV[1]
 
 if command == 'admit' then
   local tokens = tonumber(ARGV[4])
   local strategy = ARGV[5]
   local point = tonumber(ARGV[6])
+  local stride = tonumber(ARGV[7])
   local n = #KEYS / 2
-  local state = {}
-  local best_order = nil
+  if stride == nil or stride < 5 or #ARGV ~= 7 + n * stride then
+    return redis.error_reply('admit expects 7 + candidates * stride arguments, got ' .. #ARGV)
+  end
+  local untils = redis.call('MGET', unpack(KEYS, n + 1, 2 * n))
+  local state, fits, orders, weights, keys = {}, {}, {}, {}, {}
   for i = 1, n do
-    local base = 7 + (i - 1) * PER_CANDIDATE
+    local base = 8 + (i - 1) * stride
     local rpm, tpm = tonumber(ARGV[base]), tonumber(ARGV[base + 1])
-    local order = tonumber(ARGV[base + 3])
     local cur, rq, tk = advance(KEYS[i])
-    local cooling = redis.call('PTTL', KEYS[n + i])
-    local fits = cooling < 0 and (rpm < 0 or rq + 1 <= rpm) and (tpm < 0 or tk + tokens <= tpm)
-    state[i] = { cur, rq, tk, rpm, tpm, cooling, fits }
-    if fits and (best_order == nil or order < best_order) then
-      best_order = order
-    end
+    local cooling = (tonumber(untils[i]) or 0) - now
+    fits[i] = cooling <= 0 and (rpm < 0 or rq + 1 <= rpm) and (tpm < 0 or tk + tokens <= tpm)
+    weights[i] = tonumber(ARGV[base + 2])
+    orders[i] = tonumber(ARGV[base + 3])
+    keys[i] = (strategy == 'score') and tonumber(ARGV[base + 4]) or tk
+    state[i] = { cur, rq, tk, rpm, tpm, cooling }
   end
-  local chosen = nil
-  if best_order ~= nil then
-    if strategy == 'shuffle' then
-      local sum = 0
-      for i = 1, n do
-        local base = 7 + (i - 1) * PER_CANDIDATE
-        if state[i][7] and tonumber(ARGV[base + 3]) == best_order then
-          sum = sum + tonumber(ARGV[base + 2])
-        end
-      end
-      local left = point * sum
-      for i = 1, n do
-        local base = 7 + (i - 1) * PER_CANDIDATE
-        if state[i][7] and tonumber(ARGV[base + 3]) == best_order then
-          chosen = i
-          left = left - tonumber(ARGV[base + 2])
-          if left < 0 then
-            break
-          end
-        end
-      end
-    else
-      local fewest = nil
-      local tied = {}
-      for i = 1, n do
-        local base = 7 + (i - 1) * PER_CANDIDATE
-        if state[i][7] and tonumber(ARGV[base + 3]) == best_order then
-          local key = (strategy == 'score') and tonumber(ARGV[base + 4]) or state[i][3]
-          if fewest == nil or key < fewest then
-            fewest = key
-            tied = { i }
-          elseif key == fewest then
-            tied[#tied + 1] = i
-          end
-        end
-      end
-      chosen = tied[math.min(#tied, math.floor(point * #tied) + 1)]
-    end
-  end
+  local chosen = choose(n, fits, orders, weights, keys, strategy, point)
   if chosen == nil then
     local soonest = -1
     local cooling_count = 0
     for i = 1, n do
       local st = state[i]
       local wait = wait_ms(KEYS[i], st[1], st[2], st[3], st[4], st[5], tokens)
-      if st[6] >= 0 then
+      if st[6] > 0 then
         cooling_count = cooling_count + 1
         if wait >= 0 then
           wait = math.max(wait, st[6])
@@ -199,27 +224,11 @@ if command == 'admit' then
   return { 1, chosen, cur }
 end
 
-if command == 'cool' then
-  local duration = tonumber(ARGV[4])
-  if redis.call('PTTL', KEYS[1]) < duration then
-    redis.call('SET', KEYS[1], '1', 'PX', duration)
-  end
-  return 1
-end
-
-if command == 'cooling' then
-  local left = redis.call('PTTL', KEYS[1])
-  if left < 0 then
-    return 0
-  end
-  return left
-end
-
 if command == 'settle' then
   local key = KEYS[1]
   local slot_second = tonumber(ARGV[4])
   local delta = tonumber(ARGV[5])
-  local reserved = tonumber(ARGV[6]) or 0
+  local reserved = tonumber(ARGV[6])
   local cur = advance(key)
   local pending = tonumber(redis.call('HGET', key, 'pt'))
   if pending ~= nil then
@@ -242,6 +251,13 @@ if command == 'settle' then
   return 1
 end
 
+if command == 'usage' then
+  local key = KEYS[1]
+  local _, rq, tk = advance(key)
+  local pending = tonumber(redis.call('HGET', key, 'pt')) or 0
+  return { rq, tk, pending }
+end
+
 if command == 'calibrate' then
   local key = KEYS[1]
   local rpm, tpm = tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -250,21 +266,34 @@ if command == 'calibrate' then
   local add_r = (rpm >= 0 and left_r >= 0) and math.max(0, rpm - left_r - rq) or 0
   local settled = math.max(0, tk - (tonumber(redis.call('HGET', key, 'pt')) or 0))
   local add_t = (tpm >= 0 and left_t >= 0) and math.max(0, tpm - left_t - settled) or 0
-  if add_r > 0 or add_t > 0 then
-    local slot = cur % SLOTS
-    redis.call('HINCRBY', key, 'r' .. slot, add_r)
-    redis.call('HINCRBY', key, 't' .. slot, add_t)
-    redis.call('HINCRBY', key, 'rq', add_r)
-    redis.call('HINCRBY', key, 'tk', add_t)
-    redis.call('HSET', key, 'cur', cur)
-    redis.call('PEXPIRE', key, ttl)
+  if add_r == 0 and add_t == 0 then
+    return 0
   end
+  local slot = cur % SLOTS
+  redis.call('HINCRBY', key, 'r' .. slot, add_r)
+  redis.call('HINCRBY', key, 't' .. slot, add_t)
+  redis.call('HINCRBY', key, 'rq', add_r)
+  redis.call('HINCRBY', key, 'tk', add_t)
+  redis.call('HSET', key, 'cur', cur)
+  redis.call('PEXPIRE', key, ttl)
   return 1
 end
 
-if command == 'usage' then
-  local _, rq, tk = advance(KEYS[1])
-  return { rq, tk }
+if command == 'cool' then
+  local key = KEYS[1]
+  local duration = tonumber(ARGV[4])
+  local ends = tonumber(redis.call('GET', key)) or 0
+  if duration > 0 and now + duration > ends then
+    ends = now + duration
+    -- the value says when the cooldown ends; the expiry only cleans up, a TTL later
+    redis.call('SET', key, ends, 'PX', ends - now + ttl)
+  end
+  return math.max(0, ends - now)
+end
+
+if command == 'cooling' then
+  local ends = tonumber(redis.call('GET', KEYS[1])) or 0
+  return math.max(0, ends - now)
 end
 
 if command == 'beat' then

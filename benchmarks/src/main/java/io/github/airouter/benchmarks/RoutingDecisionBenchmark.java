@@ -86,8 +86,10 @@ public class RoutingDecisionBenchmark {
 			this.connectionFactory = new LettuceConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1", port));
 			this.connectionFactory.afterPropertiesSet();
 			this.connectionFactory.start();
-			this.usageStore = new RedisUsageStore(this.connectionFactory, RedisUsageStore.Settings.defaults(),
-					Clock.systemUTC(), null);
+			// as an application gets it with the router.redis.* defaults
+			RedisUsageStore.Settings settings = new RedisUsageStore.Settings("router:", Duration.ofMillis(200),
+					Duration.ofMinutes(2), null, Duration.ofSeconds(2), Duration.ofSeconds(1));
+			this.usageStore = new RedisUsageStore(this.connectionFactory, settings, Clock.systemUTC(), null);
 		}
 		else {
 			this.usageStore = new InMemoryUsageStore();

@@ -14,12 +14,13 @@ import org.jspecify.annotations.Nullable;
 
 import io.github.airouter.deployment.Deployment;
 import io.github.airouter.deployment.ModelGroup;
-import io.github.airouter.deployment.RoutingStrategy;
 
 /**
  * A {@link UsageStore} in this JVM's memory: exact for one application instance. Each model
  * group has its own lock, under which a decision reads the group's windows and cooldowns,
  * picks and reserves; a decision costs a few hundred nanoseconds and groups never contend.
+ * The choice itself is {@link Selection}'s, the same as the Redis script's: each admission
+ * draws exactly one random point.
  * <p>
  * Time comes from the given {@link Clock}; see {@link SlidingWindow} for the accuracy of
  * the 60-second window.
@@ -44,8 +45,8 @@ public final class InMemoryUsageStore implements UsageStore {
 	/**
 	 * Create a store.
 	 * @param clock the clock the windows follow
-	 * @param random the source of tie-breaks and shuffles, used by several threads; {@code null}
-	 * for {@link ThreadLocalRandom}
+	 * @param random the source of the one random point each admission draws (for tie-breaks
+	 * and shuffles), used by several threads; {@code null} for {@link ThreadLocalRandom}
 	 */
 	public InMemoryUsageStore(Clock clock, @Nullable RandomGenerator random) {
 		this.clock = clock;
@@ -58,82 +59,32 @@ public final class InMemoryUsageStore implements UsageStore {
 
 	@Override
 	public Admission admit(ModelGroup group, long tokens, Set<String> excluded, double @Nullable [] scores) {
+		double point = random().nextDouble();
 		Lane lane = lane(group.name());
 		List<Deployment> deployments = group.deployments();
 		int n = deployments.size();
 		synchronized (lane) {
 			long nowMillis = this.clock.millis();
 			long nowSecond = Math.floorDiv(nowMillis, 1000);
-			// pass 1: who fits, and the lowest tier among them
 			boolean[] fits = new boolean[n];
-			int bestOrder = Integer.MAX_VALUE;
-			boolean any = false;
+			long[] windowTokens = new long[n];
 			for (int i = 0; i < n; i++) {
 				Deployment deployment = deployments.get(i);
 				if (excluded.contains(deployment.id()) || lane.coolingUntil(deployment.id()) > nowMillis) {
 					continue;
 				}
 				SlidingWindow window = lane.window(deployment.id(), nowSecond);
-				if (window.fits(deployment.limits().rpm(), deployment.limits().tpm(), 1, tokens)) {
-					fits[i] = true;
-					any = true;
-					bestOrder = Math.min(bestOrder, deployment.order());
-				}
+				fits[i] = window.fits(deployment.limits().rpm(), deployment.limits().tpm(), 1, tokens);
+				windowTokens[i] = window.tokens();
 			}
-			if (!any) {
+			int chosen = Selection.choose(group, fits, windowTokens, scores, point);
+			if (chosen < 0) {
 				return reject(lane, group, tokens, excluded, nowMillis, nowSecond);
 			}
-			// pass 2: the strategy chooses within that tier
-			int chosen = choose(group, lane, fits, bestOrder, scores, nowSecond);
 			Deployment deployment = deployments.get(chosen);
 			long slot = lane.window(deployment.id(), nowSecond).reserve(tokens);
 			return Admission.admitted(new Reservation(deployment, tokens, slot));
 		}
-	}
-
-	private int choose(ModelGroup group, Lane lane, boolean[] fits, int order, double @Nullable [] scores,
-			long nowSecond) {
-		List<Deployment> deployments = group.deployments();
-		RoutingStrategy strategy = group.strategy();
-		if (strategy == RoutingStrategy.SIMPLE_SHUFFLE) {
-			double sum = 0;
-			for (int i = 0; i < fits.length; i++) {
-				if (fits[i] && deployments.get(i).order() == order) {
-					sum += group.shuffleWeight(i);
-				}
-			}
-			double point = random().nextDouble() * sum;
-			int last = -1;
-			for (int i = 0; i < fits.length; i++) {
-				if (fits[i] && deployments.get(i).order() == order) {
-					last = i;
-					point -= group.shuffleWeight(i);
-					if (point < 0) {
-						return i;
-					}
-				}
-			}
-			return last;
-		}
-		boolean byScore = strategy.usesScores() && scores != null;
-		int chosen = -1;
-		double best = Double.MAX_VALUE;
-		int ties = 0;
-		for (int i = 0; i < fits.length; i++) {
-			if (!fits[i] || deployments.get(i).order() != order) {
-				continue;
-			}
-			double key = byScore ? scores[i] : lane.window(deployments.get(i).id(), nowSecond).tokens();
-			if (chosen < 0 || key < best) {
-				best = key;
-				chosen = i;
-				ties = 1;
-			}
-			else if (key == best && random().nextInt(++ties) == 0) {
-				chosen = i;
-			}
-		}
-		return chosen;
 	}
 
 	private Admission reject(Lane lane, ModelGroup group, long tokens, Set<String> excluded, long nowMillis,
@@ -166,8 +117,16 @@ public final class InMemoryUsageStore implements UsageStore {
 		return Admission.unavailable(considered, cooling, Duration.ofMillis(soonest));
 	}
 
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * A zero or negative duration changes nothing.
+	 */
 	@Override
 	public void coolDown(Deployment deployment, Duration duration) {
+		if (duration.isNegative() || duration.isZero()) {
+			return;
+		}
 		Lane lane = lane(deployment.modelName());
 		synchronized (lane) {
 			long until = this.clock.millis() + duration.toMillis();

@@ -26,7 +26,10 @@ final class SlidingWindow {
 
 	private long totalTokens;
 
-	/** Tokens reserved by calls not yet settled: estimates the provider has not confirmed. */
+	/**
+	 * Tokens reserved by calls not yet settled: estimates the provider has not confirmed;
+	 * at most the window's tokens.
+	 */
 	private long pendingTokens;
 
 	/** The second the newest slot holds. */
@@ -38,7 +41,8 @@ final class SlidingWindow {
 
 	/**
 	 * Move the window to {@code nowSecond}, dropping the slots that leave it. A clock that
-	 * goes back leaves the window where it is.
+	 * goes back leaves the window where it is. Pending tokens are part of the window's tokens,
+	 * so they never exceed them: the estimates of calls that outlive their slot leave with it.
 	 */
 	void advance(long nowSecond) {
 		if (nowSecond <= this.current) {
@@ -52,6 +56,7 @@ final class SlidingWindow {
 			this.requests[slot] = 0;
 			this.tokens[slot] = 0;
 		}
+		this.pendingTokens = Math.min(this.pendingTokens, this.totalTokens);
 		this.current = nowSecond;
 	}
 
@@ -71,7 +76,10 @@ final class SlidingWindow {
 		return add(1, tokenCount);
 	}
 
-	/** A reservation of {@code tokenCount} tokens was settled. */
+	/**
+	 * A reservation of {@code tokenCount} tokens was settled, whether or not its slot is still
+	 * in the window: once every reservation is settled nothing is pending.
+	 */
 	void settled(long tokenCount) {
 		this.pendingTokens = Math.max(0, this.pendingTokens - tokenCount);
 	}

@@ -7,7 +7,8 @@ package io.github.airouter.usage;
  * @param requests the requests counted
  * @param tokens the tokens counted
  * @param pendingTokens the part of {@code tokens} that is still an estimate: reserved by
- * calls not yet settled
+ * calls not yet settled (a call that outlives its window slot takes its estimate out of the
+ * window with the slot); zero once every call is settled
  * @author airouter
  */
 public record WindowUsage(long requests, long tokens, long pendingTokens) {

@@ -14,6 +14,8 @@ import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceClientConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
+import io.github.airouter.usage.redis.RedisUsageStore;
+
 /**
  * A real Redis for tests: the redis-server that {@code embedded-redis} ships, on a free
  * loopback port, unless {@code ROUTER_TEST_REDIS_URL} (e.g. {@code redis://localhost:6379})
@@ -94,6 +96,19 @@ public final class TestRedis implements AutoCloseable {
 		factory.afterPropertiesSet();
 		factory.start();
 		return factory;
+	}
+
+	/**
+	 * Settings of a Redis usage store for tests, spelled out (the defaults live in the
+	 * configuration properties only): a 5 s command timeout, so that a loaded machine never
+	 * pushes decisions into the memory fallback; 2 min TTL; 1/N fallback share; a heartbeat
+	 * every hour, so heartbeats stay out of what tests count; a probe every second.
+	 * @param keyPrefix the prefix of every key
+	 * @return the settings, on Redis {@code TIME}
+	 */
+	public static RedisUsageStore.Settings storeSettings(String keyPrefix) {
+		return new RedisUsageStore.Settings(keyPrefix, Duration.ofSeconds(5), Duration.ofMinutes(2), null,
+				Duration.ofHours(1), Duration.ofSeconds(1));
 	}
 
 	/** Run commands on a connection of the test's own. */

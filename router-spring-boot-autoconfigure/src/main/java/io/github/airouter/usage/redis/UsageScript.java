@@ -2,10 +2,16 @@ package io.github.airouter.usage.redis;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -22,15 +28,25 @@ import org.springframework.data.redis.connection.ReturnType;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.util.ClassUtils;
 
+import io.github.airouter.deployment.Deployment;
+import io.github.airouter.deployment.Limits;
+import io.github.airouter.deployment.ModelGroup;
+import io.github.airouter.deployment.RoutingStrategy;
+import io.github.airouter.usage.WindowUsage;
+
 /**
- * The usage Lua script ({@code META-INF/scripts/router-usage.lua}), loaded once and run with
- * EVALSHA over the application's {@link RedisConnectionFactory}; reloaded when Redis
- * answers NOSCRIPT (after a restart or SCRIPT FLUSH).
+ * The usage Lua script ({@code META-INF/scripts/router-usage.lua}) as typed commands: the only
+ * Java that knows its KEYS and ARGV layout and the shape of its answers (the script's header
+ * documents both). Run with EVALSHA over the application's {@link RedisConnectionFactory};
+ * reloaded when Redis answers NOSCRIPT (after a restart or SCRIPT FLUSH), on every path,
+ * pipelined batches included.
  * <p>
- * With Lettuce (Boot's default client) every command is bounded by this store's own short
+ * "Now" is Redis {@code TIME} (an empty argument), unless a client clock is given. With
+ * Lettuce (Boot's default client) every command is bounded by the store's own short command
  * timeout, whatever the connection factory's timeout is, so a dead Redis costs a caller at
  * most that timeout. Other clients run through Spring's synchronous API and their own
- * timeout.
+ * timeout. A command that fails, times out or answers unexpectedly throws
+ * {@link RedisUnavailableException}.
  *
  * @author airouter
  */
@@ -39,10 +55,54 @@ final class UsageScript {
 	/** Where the script lives on the classpath. */
 	static final String LOCATION = "META-INF/scripts/router-usage.lua";
 
+	/**
+	 * Values per candidate in {@code admit}'s ARGV, passed to the script as ARGV[7]: rpm,
+	 * tpm, shuffle weight, order, score.
+	 */
+	static final int STRIDE = 5;
+
+	/** {@code admit}'s ARGV before the first candidate's values. */
+	private static final int ADMIT_HEAD = 7;
+
+	/** A time argument that tells the script to read Redis {@code TIME}. */
+	static final long REDIS_TIME = Long.MIN_VALUE;
+
 	private static final boolean lettucePresent = ClassUtils.isPresent("io.lettuce.core.RedisFuture",
 			UsageScript.class.getClassLoader());
 
+	private static final byte[] ADMIT = bytes("admit");
+
+	private static final byte[] SETTLE = bytes("settle");
+
+	private static final byte[] USAGE = bytes("usage");
+
+	private static final byte[] CALIBRATE = bytes("calibrate");
+
+	private static final byte[] COOL = bytes("cool");
+
+	private static final byte[] COOLING = bytes("cooling");
+
+	private static final byte[] BEAT = bytes("beat");
+
+	private static final byte[] BY_USAGE = bytes("usage");
+
+	private static final byte[] BY_SHUFFLE = bytes("shuffle");
+
+	private static final byte[] BY_SCORE = bytes("score");
+
+	private static final byte[] NO_SCORE = bytes("0");
+
+	private static final byte[] NOW_FROM_REDIS = new byte[0];
+
+	private static final byte[] STRIDE_ARGUMENT = bytes(Integer.toString(STRIDE));
+
 	private final RedisConnectionFactory connectionFactory;
+
+	private final RedisUsageKeys keys;
+
+	private final byte[] ttlMillis;
+
+	private final @Nullable Clock clientClock;
 
 	private final byte[] script;
 
@@ -50,14 +110,28 @@ final class UsageScript {
 
 	private final long timeoutNanos;
 
-	UsageScript(RedisConnectionFactory connectionFactory, Duration timeout) {
+	private final Map<String, Group> groups = new ConcurrentHashMap<>();
+
+	/**
+	 * The script on a connection factory.
+	 * @param connectionFactory the application's connection factory
+	 * @param keys the keys of the router
+	 * @param timeout how long a command may take (with Lettuce)
+	 * @param keyTtl the TTL of the usage keys written
+	 * @param clientClock the clock of "now", or {@code null} for Redis {@code TIME}
+	 */
+	UsageScript(RedisConnectionFactory connectionFactory, RedisUsageKeys keys, Duration timeout, Duration keyTtl,
+			@Nullable Clock clientClock) {
 		this.connectionFactory = connectionFactory;
-		this.script = load();
+		this.keys = keys;
+		this.ttlMillis = arg(keyTtl.toMillis());
+		this.clientClock = clientClock;
+		this.script = read();
 		this.sha = sha1(this.script);
 		this.timeoutNanos = timeout.toNanos();
 	}
 
-	private static byte[] load() {
+	private static byte[] read() {
 		try (InputStream in = UsageScript.class.getClassLoader().getResourceAsStream(LOCATION)) {
 			if (in == null) {
 				throw new IllegalStateException("Missing " + LOCATION);
@@ -78,63 +152,201 @@ final class UsageScript {
 		}
 	}
 
+	private static byte[] bytes(String value) {
+		return value.getBytes(StandardCharsets.UTF_8);
+	}
+
+	private static byte[] arg(long value) {
+		return bytes(Long.toString(value));
+	}
+
+	private static byte[] arg(double value) {
+		return bytes(Double.toString(value));
+	}
+
 	/**
-	 * Run the script, returning a list (admit, usage) or a number (settle, beat).
-	 * @throws RedisUnavailableException if Redis did not answer in time or failed
+	 * "Now" for a command: the client clock's time, or {@link #REDIS_TIME}. Settlements are
+	 * stamped when they are made, and sent later.
+	 * @return the time in ms, or {@link #REDIS_TIME}
 	 */
-	@Nullable Object run(boolean multi, byte[][] keys, byte[][] args) {
-		RedisConnection connection;
-		try {
-			connection = this.connectionFactory.getConnection();
+	long now() {
+		return (this.clientClock != null) ? this.clientClock.millis() : REDIS_TIME;
+	}
+
+	private static byte[] time(long now) {
+		return (now != REDIS_TIME) ? arg(now) : NOW_FROM_REDIS;
+	}
+
+	// ---- commands
+
+	/**
+	 * Choose among the candidates and reserve the call, or say why not.
+	 * @param group the model group
+	 * @param candidates indexes in the group of the deployments not excluded, at least one,
+	 * ascending
+	 * @param tokens the tokens to reserve
+	 * @param scores the group's scores, or {@code null}
+	 * @param point the decision's random point in [0, 1)
+	 * @return the outcome
+	 */
+	AdmitResult admit(ModelGroup group, int[] candidates, long tokens, double @Nullable [] scores, double point) {
+		Group encoded = this.groups.get(group.name());
+		if (encoded == null || encoded.source != group) {
+			encoded = new Group(group, this.keys);
+			this.groups.put(group.name(), encoded);
 		}
-		catch (RuntimeException ex) {
-			throw new RedisUnavailableException("cannot connect: " + ex.getMessage(), ex);
+		RoutingStrategy strategy = group.strategy();
+		boolean byScore = strategy.usesScores() && scores != null;
+		int n = candidates.length;
+		byte[][] keys = new byte[2 * n][];
+		byte[][] args = new byte[ADMIT_HEAD + STRIDE * n][];
+		args[0] = ADMIT;
+		args[1] = time(now());
+		args[2] = this.ttlMillis;
+		args[3] = arg(tokens);
+		args[4] = (strategy == RoutingStrategy.SIMPLE_SHUFFLE) ? BY_SHUFFLE : (byScore) ? BY_SCORE : BY_USAGE;
+		args[5] = arg(point);
+		args[6] = STRIDE_ARGUMENT;
+		for (int c = 0; c < n; c++) {
+			int i = candidates[c];
+			keys[c] = encoded.usage[i];
+			keys[n + c] = encoded.cooldown[i];
+			int at = ADMIT_HEAD + STRIDE * c;
+			System.arraycopy(encoded.constants[i], 0, args, at, STRIDE - 1);
+			args[at + STRIDE - 1] = (byScore) ? arg(scores[i]) : NO_SCORE;
 		}
-		try {
-			Object nativeConnection = connection.getNativeConnection();
-			if (lettucePresent && nativeConnection instanceof RedisClusterAsyncCommands<?, ?>) {
-				@SuppressWarnings("unchecked")
-				RedisClusterAsyncCommands<byte[], byte[]> async = (RedisClusterAsyncCommands<byte[], byte[]>) nativeConnection;
-				return runAsync(async, multi, keys, args);
+		List<?> answer = list(run(true, keys, args), 3);
+		long first = numberIn(answer.get(0));
+		if (first == 1) {
+			int candidate = (int) numberIn(answer.get(1)) - 1;
+			if (candidate < 0 || candidate >= n) {
+				throw new RedisUnavailableException("unexpected answer " + answer);
 			}
-			return runSync(connection, multi, keys, args);
+			return new AdmitResult.Admitted(group.deployments().get(candidates[candidate]), numberIn(answer.get(2)));
+		}
+		return new AdmitResult.Refused(numberIn(answer.get(1)), (int) numberIn(answer.get(2)), n);
+	}
+
+	/**
+	 * A deployment's usage in the current window.
+	 * @param deployment the deployment
+	 * @return the usage
+	 */
+	WindowUsage usage(Deployment deployment) {
+		List<?> answer = list(run(true, new byte[][] { bytes(this.keys.usage(deployment)) },
+				new byte[][] { USAGE, time(now()), this.ttlMillis }), 3);
+		return new WindowUsage(numberIn(answer.get(0)), numberIn(answer.get(1)), numberIn(answer.get(2)));
+	}
+
+	/**
+	 * Cool a deployment down, unless it already cools down for longer.
+	 * @param deployment the deployment
+	 * @param durationMillis how long, positive
+	 * @return the ms the cooldown has left
+	 */
+	long coolDown(Deployment deployment, long durationMillis) {
+		return numberIn(run(false, new byte[][] { bytes(this.keys.cooldown(deployment)) },
+				new byte[][] { COOL, time(now()), this.ttlMillis, arg(durationMillis) }));
+	}
+
+	/**
+	 * How long a deployment still cools down.
+	 * @param deployment the deployment
+	 * @return the ms left, 0 when it does not cool down
+	 */
+	long cooldownLeft(Deployment deployment) {
+		return numberIn(run(false, new byte[][] { bytes(this.keys.cooldown(deployment)) },
+				new byte[][] { COOLING, time(now()), this.ttlMillis }));
+	}
+
+	/**
+	 * Announce this instance, on Redis {@code TIME} whatever the clock of the windows.
+	 * @param instanceId this instance's id
+	 * @param staleMillis how long an instance that stopped beating counts
+	 * @param ttlMillis the TTL of the instances key
+	 * @return the live instances, this one included
+	 */
+	int beat(String instanceId, long staleMillis, long ttlMillis) {
+		return (int) numberIn(run(false, new byte[][] { bytes(this.keys.instances()) },
+				new byte[][] { BEAT, NOW_FROM_REDIS, arg(ttlMillis), bytes(instanceId), arg(staleMillis) }));
+	}
+
+	/**
+	 * An empty batch of settlements and calibrations, to {@link #send(Batch) send} in one
+	 * pipeline.
+	 * @return the batch
+	 */
+	Batch batch() {
+		return new Batch();
+	}
+
+	/**
+	 * Send a batch's commands in one pipeline and wait for every answer; a command Redis
+	 * answers with NOSCRIPT is sent again after the script is loaded.
+	 * @param batch the batch
+	 */
+	void send(Batch batch) {
+		if (batch.commands.isEmpty()) {
+			return;
+		}
+		try (RedisConnection connection = connection()) {
+			RedisClusterAsyncCommands<byte[], byte[]> async = async(connection);
+			if (async == null) {
+				for (Command command : batch.commands) {
+					runSync(connection, false, command.keys(), command.args());
+				}
+				return;
+			}
+			List<RedisFuture<Object>> answers = new ArrayList<>(batch.commands.size());
+			for (Command command : batch.commands) {
+				answers.add(async.evalsha(this.sha, ScriptOutputType.INTEGER, command.keys(), command.args()));
+			}
+			List<Command> again = new ArrayList<>();
+			for (int i = 0; i < answers.size(); i++) {
+				try {
+					await(answers.get(i));
+				}
+				catch (RedisNoScriptException ex) {
+					again.add(batch.commands.get(i));
+				}
+			}
+			if (!again.isEmpty()) {
+				await(async.scriptLoad(this.script));
+				answers.clear();
+				for (Command command : again) {
+					answers.add(async.evalsha(this.sha, ScriptOutputType.INTEGER, command.keys(), command.args()));
+				}
+				for (RedisFuture<Object> answer : answers) {
+					awaitLoaded(answer);
+				}
+			}
 		}
 		catch (RedisUnavailableException ex) {
 			throw ex;
 		}
 		catch (RuntimeException ex) {
-			throw new RedisUnavailableException(ex.getMessage(), ex);
-		}
-		finally {
-			connection.close();
+			throw new RedisUnavailableException(String.valueOf(ex.getMessage()), ex);
 		}
 	}
 
 	/**
-	 * Start the script without waiting for its answer; for settlements, which go off the
-	 * caller's path and are awaited together (one pipeline).
+	 * Load the script; used when probing a Redis that came back.
 	 */
-	@Nullable RedisFuture<Object> start(RedisConnection connection, byte[][] keys, byte[][] args) {
-		Object nativeConnection = connection.getNativeConnection();
-		if (lettucePresent && nativeConnection instanceof RedisClusterAsyncCommands<?, ?>) {
-			@SuppressWarnings("unchecked")
-			RedisClusterAsyncCommands<byte[], byte[]> async = (RedisClusterAsyncCommands<byte[], byte[]>) nativeConnection;
-			return async.evalsha(this.sha, ScriptOutputType.INTEGER, keys, args);
+	void load() {
+		try (RedisConnection connection = connection()) {
+			RedisClusterAsyncCommands<byte[], byte[]> async = async(connection);
+			if (async != null) {
+				await(async.scriptLoad(this.script));
+			}
+			else {
+				connection.scriptingCommands().scriptLoad(this.script);
+			}
 		}
-		runSync(connection, false, keys, args);
-		return null;
-	}
-
-	/** Load the script; used when probing a Redis that came back. */
-	void load(RedisConnection connection) {
-		Object nativeConnection = connection.getNativeConnection();
-		if (lettucePresent && nativeConnection instanceof RedisClusterAsyncCommands<?, ?>) {
-			@SuppressWarnings("unchecked")
-			RedisClusterAsyncCommands<byte[], byte[]> async = (RedisClusterAsyncCommands<byte[], byte[]>) nativeConnection;
-			await(async.scriptLoad(this.script));
+		catch (RedisUnavailableException ex) {
+			throw ex;
 		}
-		else {
-			connection.scriptingCommands().scriptLoad(this.script);
+		catch (RuntimeException ex) {
+			throw new RedisUnavailableException(String.valueOf(ex.getMessage()), ex);
 		}
 	}
 
@@ -148,7 +360,32 @@ final class UsageScript {
 		}
 	}
 
-	RedisConnection connection() {
+	// ---- execution
+
+	private @Nullable Object run(boolean multi, byte[][] keys, byte[][] args) {
+		try (RedisConnection connection = connection()) {
+			RedisClusterAsyncCommands<byte[], byte[]> async = async(connection);
+			if (async == null) {
+				return runSync(connection, multi, keys, args);
+			}
+			ScriptOutputType type = multi ? ScriptOutputType.MULTI : ScriptOutputType.INTEGER;
+			try {
+				return await(async.evalsha(this.sha, type, keys, args));
+			}
+			catch (RedisNoScriptException ex) {
+				await(async.scriptLoad(this.script));
+				return awaitLoaded(async.evalsha(this.sha, type, keys, args));
+			}
+		}
+		catch (RedisUnavailableException ex) {
+			throw ex;
+		}
+		catch (RuntimeException ex) {
+			throw new RedisUnavailableException(String.valueOf(ex.getMessage()), ex);
+		}
+	}
+
+	private RedisConnection connection() {
 		try {
 			return this.connectionFactory.getConnection();
 		}
@@ -157,16 +394,14 @@ final class UsageScript {
 		}
 	}
 
-	private @Nullable Object runAsync(RedisClusterAsyncCommands<byte[], byte[]> async, boolean multi, byte[][] keys,
-			byte[][] args) {
-		ScriptOutputType type = multi ? ScriptOutputType.MULTI : ScriptOutputType.INTEGER;
-		try {
-			return await(async.evalsha(this.sha, type, keys, args));
+	@SuppressWarnings("unchecked")
+	private static @Nullable RedisClusterAsyncCommands<byte[], byte[]> async(RedisConnection connection) {
+		if (!lettucePresent) {
+			return null;
 		}
-		catch (RedisNoScriptException ex) {
-			await(async.scriptLoad(this.script));
-			return await(async.evalsha(this.sha, type, keys, args));
-		}
+		Object nativeConnection = connection.getNativeConnection();
+		return (nativeConnection instanceof RedisClusterAsyncCommands<?, ?> async)
+				? (RedisClusterAsyncCommands<byte[], byte[]>) async : null;
 	}
 
 	private @Nullable Object runSync(RedisConnection connection, boolean multi, byte[][] keys, byte[][] args) {
@@ -186,14 +421,15 @@ final class UsageScript {
 		}
 	}
 
-	<T> T await(RedisFuture<T> future) {
+	/** Wait for an answer, within the command timeout; NOSCRIPT comes back as such. */
+	private <T> T await(RedisFuture<T> future) {
 		try {
 			return future.get(this.timeoutNanos, TimeUnit.NANOSECONDS);
 		}
 		catch (TimeoutException ex) {
 			future.cancel(true);
-			throw new RedisUnavailableException("no answer within " + Duration.ofNanos(this.timeoutNanos).toMillis()
-					+ " ms", ex);
+			throw new RedisUnavailableException(
+					"no answer within " + Duration.ofNanos(this.timeoutNanos).toMillis() + " ms", ex);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
@@ -204,8 +440,152 @@ final class UsageScript {
 			if (cause instanceof RedisNoScriptException noScript) {
 				throw noScript;
 			}
-			throw new RedisUnavailableException(cause.getMessage(), cause);
+			throw new RedisUnavailableException(String.valueOf(cause.getMessage()), cause);
 		}
+	}
+
+	/** Wait for the answer of a command sent after loading the script: NOSCRIPT is a failure. */
+	private <T> T awaitLoaded(RedisFuture<T> future) {
+		try {
+			return await(future);
+		}
+		catch (RedisNoScriptException ex) {
+			throw new RedisUnavailableException("the script is missing right after it was loaded", ex);
+		}
+	}
+
+	// ---- answers
+
+	private static List<?> list(@Nullable Object answer, int size) {
+		if (answer instanceof List<?> list && list.size() == size) {
+			return list;
+		}
+		throw new RedisUnavailableException("unexpected answer " + answer);
+	}
+
+	private static long numberIn(@Nullable Object value) {
+		if (value instanceof Number number) {
+			return number.longValue();
+		}
+		if (value instanceof byte[] text) {
+			try {
+				return Long.parseLong(new String(text, StandardCharsets.UTF_8));
+			}
+			catch (NumberFormatException ex) {
+				// reported below
+			}
+		}
+		throw new RedisUnavailableException("unexpected answer " + value);
+	}
+
+	/**
+	 * What {@code admit} answered.
+	 */
+	sealed interface AdmitResult {
+
+		/**
+		 * The call was reserved.
+		 * @param deployment the deployment chosen
+		 * @param slot the second of the window slot that holds the reservation
+		 */
+		record Admitted(Deployment deployment, long slot) implements AdmitResult {
+		}
+
+		/**
+		 * No candidate could take the call.
+		 * @param waitMillis ms until the first could, or -1 when none ever could
+		 * @param cooling how many candidates cool down
+		 * @param candidates how many candidates there were
+		 */
+		record Refused(long waitMillis, int cooling, int candidates) implements AdmitResult {
+		}
+
+	}
+
+	/**
+	 * Settlements and calibrations to send together; built on one thread.
+	 */
+	final class Batch {
+
+		private final List<Command> commands = new ArrayList<>();
+
+		private Batch() {
+		}
+
+		/**
+		 * Correct a window slot's tokens, and take reservations out of the pending tokens.
+		 * @param now when the settlement was made ({@link #now()})
+		 * @param deployment the deployment
+		 * @param slot the reservations' slot second
+		 * @param delta the tokens to add (negative to remove)
+		 * @param reserved the tokens the settled reservations had reserved
+		 */
+		void settle(long now, Deployment deployment, long slot, long delta, long reserved) {
+			this.commands.add(new Command(new byte[][] { bytes(UsageScript.this.keys.usage(deployment)) },
+					new byte[][] { SETTLE, time(now), UsageScript.this.ttlMillis, arg(slot), arg(delta),
+							arg(reserved) }));
+		}
+
+		/**
+		 * Raise a window to what the provider says remains.
+		 * @param now when the provider said it ({@link #now()})
+		 * @param deployment the deployment
+		 * @param remainingRequests the requests remaining, or -1 when not reported
+		 * @param remainingTokens the tokens remaining, or -1 when not reported
+		 */
+		void calibrate(long now, Deployment deployment, long remainingRequests, long remainingTokens) {
+			Limits limits = deployment.limits();
+			this.commands.add(new Command(new byte[][] { bytes(UsageScript.this.keys.usage(deployment)) },
+					new byte[][] { CALIBRATE, time(now), UsageScript.this.ttlMillis, limit(limits.requestsPerMinute()),
+							limit(limits.tokensPerMinute()), arg(remainingRequests), arg(remainingTokens) }));
+		}
+
+		/**
+		 * The commands in the batch.
+		 * @return the count
+		 */
+		int size() {
+			return this.commands.size();
+		}
+
+	}
+
+	private static byte[] limit(@Nullable Long limit) {
+		return arg((limit != null) ? limit : -1);
+	}
+
+	private record Command(byte[][] keys, byte[][] args) {
+	}
+
+	/**
+	 * A group's keys and per-candidate constants (rpm, tpm, weight, order), encoded once.
+	 */
+	private static final class Group {
+
+		private final ModelGroup source;
+
+		private final byte[][] usage;
+
+		private final byte[][] cooldown;
+
+		private final byte[][][] constants;
+
+		Group(ModelGroup group, RedisUsageKeys keys) {
+			this.source = group;
+			int n = group.deployments().size();
+			this.usage = new byte[n][];
+			this.cooldown = new byte[n][];
+			this.constants = new byte[n][][];
+			for (int i = 0; i < n; i++) {
+				Deployment deployment = group.deployments().get(i);
+				this.usage[i] = bytes(keys.usage(deployment));
+				this.cooldown[i] = bytes(keys.cooldown(deployment));
+				Limits limits = deployment.limits();
+				this.constants[i] = new byte[][] { limit(limits.requestsPerMinute()), limit(limits.tokensPerMinute()),
+						arg(group.shuffleWeight(i)), arg(deployment.order()) };
+			}
+		}
+
 	}
 
 }

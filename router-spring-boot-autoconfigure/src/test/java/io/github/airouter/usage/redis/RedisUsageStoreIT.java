@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -37,6 +36,7 @@ import io.github.airouter.usage.Admission;
 import io.github.airouter.usage.UsageStore;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Several application instances sharing one Redis: together they never exceed a
@@ -44,6 +44,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and ends as soon as Redis answers again.
  */
 class RedisUsageStoreIT {
+
+	/** A bound on waiting for background work, generous for a loaded machine; nothing is timed. */
+	private static final Duration WAIT = Duration.ofSeconds(60);
 
 	private final FakeProvider provider = new FakeProvider();
 
@@ -130,12 +133,16 @@ class RedisUsageStoreIT {
 	@Test
 	void aRedisOutageFailsNoCallKeepsEachInstanceWithinItsShareAndEndsWhenRedisReturns() throws Exception {
 		TestRedis redis = redis(true);
-		ApplicationContextRunner runner = instance(redis, "rpm", 40, "router.redis.command-timeout=150ms",
-				"router.redis.heartbeat-interval=300ms", "router.redis.recovery-probe-interval=250ms");
+		// what is asserted is counted in calls and decisions, never in elapsed time: the command
+		// timeout and the heartbeats (an instance counts for 3 intervals after its last) leave a
+		// loaded machine room, so that neither a slow answer nor a late heartbeat changes a count
+		ApplicationContextRunner runner = instance(redis, "rpm", 40, "router.redis.command-timeout=2s",
+				"router.redis.heartbeat-interval=2s", "router.redis.recovery-probe-interval=250ms");
 		runner.run((a) -> runner.run((b) -> {
 			RedisUsageStore storeA = storeOf(a);
 			RedisUsageStore storeB = storeOf(b);
-			awaitTrue(() -> storeA.getLiveInstances() == 2 && storeB.getLiveInstances() == 2, Duration.ofSeconds(5));
+			await().atMost(WAIT)
+				.until(() -> storeA.getLiveInstances() == 2 && storeB.getLiveInstances() == 2);
 			assertThat(storeA.getFallbackShare()).isEqualTo(0.5);
 			RoutingChatModel chatA = a.getBean(RoutingChatModel.class);
 			RoutingChatModel chatB = b.getBean(RoutingChatModel.class);
@@ -166,18 +173,11 @@ class RedisUsageStoreIT {
 			assertThat(storeA.getFallbackDecisions()).isGreaterThanOrEqualTo(50);
 
 			redis.restart();
-			long restartedAt = System.nanoTime();
-			awaitTrue(() -> {
-				try {
-					chatA.call(new Prompt("after"));
-					return storeA.isAvailable();
-				}
-				catch (NoDeploymentAvailableException ex) {
-					return false;
-				}
-			}, Duration.ofSeconds(5));
-			Duration back = Duration.ofNanos(System.nanoTime() - restartedAt);
-			assertThat(back).isLessThan(Duration.ofSeconds(5));
+			// a probe finds Redis again by itself: no call is needed for that
+			await().atMost(WAIT).until(storeA::isAvailable);
+			long fallbackDecisions = storeA.getFallbackDecisions();
+			chatA.call(new Prompt("after"));
+			assertThat(storeA.getFallbackDecisions()).isEqualTo(fallbackDecisions);
 			assertThat(commandCalls(redis).getOrDefault("evalsha", 0L)).isPositive();
 		}));
 	}
@@ -206,7 +206,8 @@ class RedisUsageStoreIT {
 				.group("gpt-35-turbo", io.github.airouter.deployment.ModelMode.CHAT)
 				.deployments()
 				.get(0);
-			assertThat(storeB.cooldownRemaining(cooled)).isBetween(Duration.ofSeconds(25), Duration.ofSeconds(30));
+			// on Redis TIME, shared: what is left of the 30 s instance a entered
+			assertThat(storeB.cooldownRemaining(cooled)).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(30));
 		}));
 	}
 
@@ -214,9 +215,8 @@ class RedisUsageStoreIT {
 	void aRoutingDecisionIsOneRedisCommand() {
 		TestRedis redis = redis(false);
 		LettuceConnectionFactory connectionFactory = redis.connectionFactory();
-		RedisUsageStore.Settings settings = new RedisUsageStore.Settings("router:", Duration.ofSeconds(1),
-				Duration.ofMinutes(2), null, Duration.ofHours(1), Duration.ofSeconds(1));
-		try (RedisUsageStore store = new RedisUsageStore(connectionFactory, settings, Clock.systemUTC(), null)) {
+		try (RedisUsageStore store = new RedisUsageStore(connectionFactory, TestRedis.storeSettings("router:"),
+				Clock.systemUTC(), null)) {
 			ModelGroup group = new ModelGroup("gpt-4o", RoutingStrategy.USAGE_BASED,
 					List.of(Deployment.of("a", "gpt-4o", new Limits(1_000L, null)),
 							Deployment.of("b", "gpt-4o", new Limits(1_000L, null)),
@@ -230,8 +230,8 @@ class RedisUsageStoreIT {
 			Map<String, Long> calls = commandCalls(redis);
 			assertThat(calls).containsEntry("evalsha", 50L);
 			// everything else ran inside the script, or is this test's own connection
-			assertThat(calls.keySet()).isSubsetOf("evalsha", "hmget", "hdel", "hset", "hincrby", "time", "exists",
-					"pexpire", "pttl", "del", "hello", "client", "config", "info");
+			assertThat(calls.keySet()).isSubsetOf("evalsha", "hmget", "hdel", "hset", "hincrby", "mget", "time",
+					"pexpire", "del", "hello", "client", "config", "info");
 			admissions.forEach((admission) -> store.reconcile(admission.reservation(), 7));
 			assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
 			assertThat(store.usage(group.deployments().get(0)).tokens() + store.usage(group.deployments().get(1)).tokens()
@@ -269,14 +269,6 @@ class RedisUsageStoreIT {
 		UsageStore store = context.getBean(UsageStore.class);
 		assertThat(store).isInstanceOf(RedisUsageStore.class);
 		return (RedisUsageStore) store;
-	}
-
-	private static void awaitTrue(Callable<Boolean> condition, Duration timeout) throws Exception {
-		long deadline = System.nanoTime() + timeout.toNanos();
-		while (!condition.call()) {
-			assertThat(System.nanoTime()).as("condition met within " + timeout).isLessThan(deadline);
-			Thread.sleep(50);
-		}
 	}
 
 	private interface Call {

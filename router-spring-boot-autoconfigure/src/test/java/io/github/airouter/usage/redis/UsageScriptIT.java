@@ -1,31 +1,51 @@
 package io.github.airouter.usage.redis;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.SlotHash;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.ai.chat.model.ChatModel;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
+import io.github.airouter.autoconfigure.RouterAutoConfiguration;
+import io.github.airouter.autoconfigure.RouterModelList;
 import io.github.airouter.deployment.Deployment;
 import io.github.airouter.deployment.Limits;
+import io.github.airouter.deployment.ModelGroup;
+import io.github.airouter.deployment.RoutingStrategy;
+import io.github.airouter.testsupport.FakeProvider;
+import io.github.airouter.testsupport.MutableClock;
 import io.github.airouter.testsupport.TestRedis;
+import io.github.airouter.usage.WindowUsage;
+import io.github.airouter.usage.redis.UsageScript.AdmitResult;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * The usage Lua script alone, against a real Redis, with explicit timestamps.
+ * What only the Lua script and its Java owner do, against a real Redis: the layout of the
+ * keys and values it writes, their TTLs and hash tags, Redis {@code TIME}, NOSCRIPT reloads,
+ * and that nothing secret reaches Redis. What every store does is in
+ * {@link RedisUsageStoreContractIT}.
  */
 class UsageScriptIT {
-
-	private static final String PREFIX = "test:";
 
 	private static final long TTL = 120_000;
 
@@ -33,13 +53,25 @@ class UsageScriptIT {
 
 	private static LettuceConnectionFactory connectionFactory;
 
-	private static UsageScript script;
+	private final MutableClock clock = MutableClock.atSecond(1_000);
+
+	private final RedisUsageKeys keys = new RedisUsageKeys("test:");
+
+	private final UsageScript script = new UsageScript(connectionFactory, this.keys, Duration.ofSeconds(5),
+			Duration.ofMillis(TTL), this.clock);
+
+	private final Deployment a = Deployment.of("a", "gpt-4o", new Limits(10L, 1_000L));
+
+	private final Deployment b = Deployment.of("b", "gpt-4o", Limits.UNLIMITED);
+
+	private final ModelGroup group = new ModelGroup("gpt-4o", RoutingStrategy.USAGE_BASED, List.of(this.a, this.b));
+
+	private final FakeProvider provider = new FakeProvider();
 
 	@BeforeAll
 	static void startRedis() {
 		redis = TestRedis.start();
 		connectionFactory = redis.connectionFactory();
-		script = new UsageScript(connectionFactory, Duration.ofSeconds(2));
 	}
 
 	@AfterAll
@@ -53,278 +85,231 @@ class UsageScriptIT {
 		redis.flushAll();
 	}
 
-	private static String usageKey(String id) {
-		return PREFIX + "{gpt-4o}:usage:" + id;
+	@AfterEach
+	void closeProvider() throws IOException {
+		this.provider.close();
 	}
 
-	private static String cooldownKey(String id) {
-		return PREFIX + "{gpt-4o}:cooldown:" + id;
-	}
-
-	/** A candidate: id, rpm, tpm (-1 unlimited), weight, order, score. */
-	private record Candidate(String id, long rpm, long tpm, double weight, int order, double score) {
-
-		Candidate(String id, long rpm, long tpm, double weight) {
-			this(id, rpm, tpm, weight, Integer.MAX_VALUE, 0);
+	private AdmitResult admit(long tokens, Deployment... candidates) {
+		int[] indexes = new int[candidates.length];
+		for (int i = 0; i < candidates.length; i++) {
+			indexes[i] = this.group.deployments().indexOf(candidates[i]);
 		}
-
-	}
-
-	private static Candidate candidate(String id, long rpm, long tpm) {
-		return new Candidate(id, rpm, tpm, 1);
-	}
-
-	private static List<Long> admit(long nowMillis, long tokens, String strategy, double point,
-			Candidate... candidates) {
-		int n = candidates.length;
-		byte[][] keys = new byte[2 * n][];
-		List<byte[]> args = new ArrayList<>(List.of(bytes("admit"), bytes(Long.toString(nowMillis)),
-				bytes(Long.toString(TTL)), bytes(Long.toString(tokens)), bytes(strategy), bytes(Double.toString(point))));
-		for (int i = 0; i < n; i++) {
-			keys[i] = bytes(usageKey(candidates[i].id()));
-			keys[n + i] = bytes(cooldownKey(candidates[i].id()));
-			args.add(bytes(Long.toString(candidates[i].rpm())));
-			args.add(bytes(Long.toString(candidates[i].tpm())));
-			args.add(bytes(Double.toString(candidates[i].weight())));
-			args.add(bytes(Integer.toString(candidates[i].order())));
-			args.add(bytes(Double.toString(candidates[i].score())));
-		}
-		List<?> answer = (List<?>) script.run(true, keys, args.toArray(byte[][]::new));
-		return answer.stream().map((value) -> ((Number) value).longValue()).toList();
-	}
-
-	private static long settle(long nowMillis, String id, long slotSecond, long delta) {
-		return settle(nowMillis, id, slotSecond, delta, 0);
-	}
-
-	private static long settle(long nowMillis, String id, long slotSecond, long delta, long reserved) {
-		return ((Number) script.run(false, new byte[][] { bytes(usageKey(id)) },
-				new byte[][] { bytes("settle"), bytes(Long.toString(nowMillis)), bytes(Long.toString(TTL)),
-						bytes(Long.toString(slotSecond)), bytes(Long.toString(delta)), bytes(Long.toString(reserved)) }))
-			.longValue();
-	}
-
-	private static List<Long> usage(long nowMillis, String id) {
-		List<?> answer = (List<?>) script.run(true, new byte[][] { bytes(usageKey(id)) },
-				new byte[][] { bytes("usage"), bytes(Long.toString(nowMillis)), bytes(Long.toString(TTL)) });
-		return answer.stream().map((value) -> ((Number) value).longValue()).toList();
-	}
-
-	private static byte[] bytes(String value) {
-		return value.getBytes(StandardCharsets.UTF_8);
+		return this.script.admit(this.group, indexes, tokens, null, 0.0);
 	}
 
 	@Test
-	void admissionReservesTheRequestAndTokensInTheCurrentSecondsSlot() {
-		List<Long> answer = admit(1_000_500, 300, "usage", 0.0, candidate("a", 10, 1_000));
-		assertThat(answer).containsExactly(1L, 1L, 1_000L);
-		Map<String, String> hash = redis.commands((c) -> c.hgetall(usageKey("a")));
-		long slot = 1_000 % 61;
-		assertThat(hash).containsEntry("r" + slot, "1")
-			.containsEntry("t" + slot, "300")
-			.containsEntry("rq", "1")
-			.containsEntry("tk", "300")
-			.containsEntry("cur", "1000");
-		assertThat(usage(1_000_900, "a")).containsExactly(1L, 300L);
+	void anAdmissionCountsTheCallInTheSlotOfItsSecond() {
+		this.clock.setSecond(1_000.5);
+		assertThat(admit(300, this.a)).isEqualTo(new AdmitResult.Admitted(this.a, 1_000));
+		Map<String, String> hash = redis.commands((c) -> c.hgetall("test:{gpt-4o}:usage:a"));
+		// slot = second mod 61, beside the running totals, the newest second and the pending tokens
+		assertThat(hash).containsOnly(Map.entry("r24", "1"), Map.entry("t24", "300"), Map.entry("rq", "1"),
+				Map.entry("tk", "300"), Map.entry("pt", "300"), Map.entry("cur", "1000"));
+		assertThat(this.script.usage(this.a)).isEqualTo(new WindowUsage(1, 300, 300));
+	}
+
+	@Test
+	void aRefusalSaysWhenAndHowManyCandidatesCoolDown() {
+		this.script.coolDown(this.b, 30_000);
+		assertThat(admit(1_001, this.a, this.b)).isEqualTo(new AdmitResult.Refused(30_000, 1, 2));
+		assertThat(admit(1_001, this.a)).isEqualTo(new AdmitResult.Refused(-1, 0, 1));
+	}
+
+	@Test
+	void aCooldownKeyHoldsWhenItEndsAndExpiresATtlLater() {
+		assertThat(this.script.coolDown(this.a, 30_000)).isEqualTo(30_000);
+		assertThat(value("test:{gpt-4o}:cooldown:a")).isEqualTo("1030000");
+		assertThat(pttl("test:{gpt-4o}:cooldown:a")).isGreaterThan(TTL)
+			.isLessThanOrEqualTo(30_000 + TTL);
+		// the store's clock decides, not the key's expiry
+		this.clock.setSecond(1_031);
+		assertThat(this.script.cooldownLeft(this.a)).isZero();
+		assertThat(exists("test:{gpt-4o}:cooldown:a")).isOne();
+		assertThat(admit(1, this.a)).isEqualTo(new AdmitResult.Admitted(this.a, 1_031));
+	}
+
+	@Test
+	void aCooldownOfNoDurationWritesNothing() {
+		assertThat(this.script.coolDown(this.a, 0)).isZero();
+		assertThat(this.script.coolDown(this.a, -1_000)).isZero();
+		assertThat(keys()).isEmpty();
 	}
 
 	@Test
 	void everyKeyWrittenHasATtl() {
-		admit(1_000_000, 10, "usage", 0.0, candidate("a", 10, -1));
-		settle(1_000_100, "a", 1_000, 5);
-		long ttl = redis.commands((c) -> c.pttl(usageKey("a")));
-		assertThat(ttl).isPositive().isLessThanOrEqualTo(TTL);
-		List<String> keys = redis.commands((c) -> c.keys("*"));
-		assertThat(keys).isNotEmpty();
-		for (String key : keys) {
-			long keyTtl = redis.commands((c) -> c.pttl(key));
-			assertThat(keyTtl).as(key).isPositive();
+		AdmitResult.Admitted admitted = (AdmitResult.Admitted) admit(10, this.a);
+		UsageScript.Batch batch = this.script.batch();
+		batch.settle(this.script.now(), this.a, admitted.slot(), 5, 10);
+		batch.calibrate(this.script.now(), this.a, 5, 500);
+		this.script.send(batch);
+		this.script.coolDown(this.b, 5_000);
+		this.script.beat("instance", 6_000, TTL);
+		List<String> written = keys();
+		assertThat(written).containsExactlyInAnyOrder("test:{gpt-4o}:usage:a", "test:{gpt-4o}:cooldown:b",
+				"test:instances");
+		for (String key : written) {
+			assertThat(pttl(key)).as(key).isPositive();
 		}
+		assertThat(pttl("test:{gpt-4o}:usage:a")).isLessThanOrEqualTo(TTL);
 	}
 
 	@Test
-	void rpmHoldsOverASlidingWindowAndTheWaitIsUntilTheOldestSecondLeavesIt() {
-		Candidate a = candidate("a", 2, -1);
-		assertThat(admit(1_000_500, 1, "usage", 0, a).get(0)).isEqualTo(1);
-		assertThat(admit(1_030_000, 1, "usage", 0, a).get(0)).isEqualTo(1);
-		// second 1000 is counted until second 1061 begins
-		assertThat(admit(1_060_900, 1, "usage", 0, a)).containsExactly(0L, 100L, 0L);
-		assertThat(admit(1_061_000, 1, "usage", 0, a)).containsExactly(1L, 1L, 1_061L);
-		assertThat(admit(1_061_001, 1, "usage", 0, a)).containsExactly(0L, 29_999L, 0L);
-		assertThat(usage(1_061_002, "a")).containsExactly(2L, 2L);
+	void aWindowIdleForAMinuteIsDeleted() {
+		admit(7, this.a);
+		this.clock.setSecond(1_061);
+		assertThat(this.script.usage(this.a)).isEqualTo(WindowUsage.NONE);
+		assertThat(exists("test:{gpt-4o}:usage:a")).isZero();
 	}
 
 	@Test
-	void aLongIdleGapEmptiesTheWindow() {
-		Candidate a = candidate("a", 2, -1);
-		admit(1_000_000, 7, "usage", 0, a);
-		admit(1_000_000, 7, "usage", 0, a);
-		assertThat(admit(1_500_000, 3, "usage", 0, a).get(0)).isEqualTo(1);
-		assertThat(usage(1_500_000, "a")).containsExactly(1L, 3L);
-	}
-
-	@Test
-	void tpmCountsReservedTokensAndACallLargerThanEveryLimitNeverFits() {
-		Candidate a = candidate("a", -1, 1_000);
-		Candidate b = candidate("b", -1, 500);
-		assertThat(admit(1_000_000, 600, "usage", 0, a, b)).containsExactly(1L, 1L, 1_000L);
-		assertThat(admit(1_000_000, 450, "usage", 0, a, b)).containsExactly(1L, 2L, 1_000L);
-		assertThat(admit(1_005_000, 450, "usage", 0, a, b)).containsExactly(0L, 56_000L, 0L);
-		assertThat(admit(1_005_000, 1_001, "usage", 0, a, b)).containsExactly(0L, -1L, 0L);
-	}
-
-	@Test
-	void theLeastUsedDeploymentIsChosenAndTiesFollowTheRandomPoint() {
-		Candidate a = candidate("a", -1, -1);
-		Candidate b = candidate("b", -1, -1);
-		Candidate c = candidate("c", -1, -1);
-		// all tied at zero: the point picks among them
-		assertThat(admit(1_000_000, 0, "usage", 0.0, a, b, c).get(1)).isEqualTo(1);
-		assertThat(admit(1_000_000, 0, "usage", 0.5, a, b, c).get(1)).isEqualTo(2);
-		assertThat(admit(1_000_000, 0, "usage", 0.99, a, b, c).get(1)).isEqualTo(3);
-		// a used 500, b 100, c 300: b is chosen whatever the point
-		settle(1_000_000, "a", 1_000, 500);
-		settle(1_000_000, "b", 1_000, 100);
-		settle(1_000_000, "c", 1_000, 300);
-		assertThat(admit(1_000_100, 10, "usage", 0.0, a, b, c).get(1)).isEqualTo(2);
-		assertThat(admit(1_000_100, 10, "usage", 0.99, a, b, c).get(1)).isEqualTo(2);
-	}
-
-	@Test
-	void shuffleFollowsTheWeightsAmongDeploymentsThatFit() {
-		Candidate light = new Candidate("light", -1, -1, 1);
-		Candidate heavy = new Candidate("heavy", 1, -1, 3);
-		assertThat(admit(1_000_000, 1, "shuffle", 0.2, light, heavy).get(1)).isEqualTo(1);
-		assertThat(admit(1_000_000, 1, "shuffle", 0.3, light, heavy).get(1)).isEqualTo(2);
-		// heavy is now at its rpm: every point lands on light
-		assertThat(admit(1_000_000, 1, "shuffle", 0.9, light, heavy).get(1)).isEqualTo(1);
-	}
-
-	@Test
-	void aDeploymentWhoseCooldownKeyExistsIsSkipped() {
-		redis.commands((c) -> c.psetex(cooldownKey("a"), 30_000, "1"));
-		Candidate a = candidate("a", -1, -1);
-		Candidate b = candidate("b", -1, -1);
-		for (int i = 0; i < 5; i++) {
-			assertThat(admit(1_000_000, 10, "usage", 0.0, a, b).get(1)).isEqualTo(2);
-		}
-	}
-
-	@Test
-	void whenEveryDeploymentIsCoolingDownTheWaitIsUntilTheFirstComesBack() {
-		Candidate a = candidate("a", -1, -1);
-		Candidate b = candidate("b", -1, -1);
-		cool("a", 30_000);
-		cool("b", 12_000);
-		List<Long> answer = admit(1_000_000, 10, "usage", 0, a, b);
-		assertThat(answer.get(0)).isZero();
-		assertThat(answer.get(1)).isBetween(11_000L, 12_000L);
-		assertThat(answer.get(2)).isEqualTo(2);
-	}
-
-	@Test
-	void aCooldownIsNeverShortenedByALaterOne() {
-		cool("a", 30_000);
-		cool("a", 1_000);
-		long left = redis.commands((c) -> c.pttl(cooldownKey("a")));
-		assertThat(left).isGreaterThan(29_000);
-		cool("a", 60_000);
-		left = redis.commands((c) -> c.pttl(cooldownKey("a")));
-		assertThat(left).isGreaterThan(59_000);
-	}
-
-	@Test
-	void aHigherTierTakesTrafficOnlyWhenEveryLowerOneIsFull() {
-		Candidate ptu = new Candidate("ptu", 2, -1, 1, 1, 0);
-		Candidate payg = new Candidate("payg", -1, -1, 1, 2, 0);
-		Candidate unordered = new Candidate("other", -1, -1, 1, Integer.MAX_VALUE, 0);
-		assertThat(admit(1_000_000, 1, "usage", 0.99, payg, unordered, ptu).get(1)).isEqualTo(3);
-		assertThat(admit(1_000_000, 1, "usage", 0.99, payg, unordered, ptu).get(1)).isEqualTo(3);
-		// the provisioned tier is full: pay-as-you-go, never the unordered one
-		for (int i = 0; i < 5; i++) {
-			assertThat(admit(1_000_000, 1, "usage", 0.99, payg, unordered, ptu).get(1)).isEqualTo(1);
-		}
-	}
-
-	@Test
-	void theScoreStrategyPicksTheLowestScore() {
-		Candidate busy = new Candidate("busy", -1, -1, 1, Integer.MAX_VALUE, 4);
-		Candidate idle = new Candidate("idle", -1, -1, 1, Integer.MAX_VALUE, 1);
-		assertThat(admit(1_000_000, 1, "score", 0.0, busy, idle).get(1)).isEqualTo(2);
-		assertThat(admit(1_000_000, 1, "score", 0.99, busy, idle).get(1)).isEqualTo(2);
-	}
-
-	private static void cool(String id, long millis) {
-		script.run(false, new byte[][] { bytes(cooldownKey(id)) }, new byte[][] { bytes("cool"), bytes("1000000"),
-				bytes(Long.toString(TTL)), bytes(Long.toString(millis)) });
-	}
-
-	@Test
-	void settlementReconcilesTheReservedSlotAndNeverGoesBelowZero() {
-		Candidate a = candidate("a", -1, 1_000);
-		admit(1_000_000, 900, "usage", 0, a);
-		assertThat(admit(1_000_200, 200, "usage", 0, a).get(0)).isZero();
-		assertThat(settle(1_000_300, "a", 1_000, -800)).isEqualTo(1);
-		assertThat(usage(1_000_400, "a")).containsExactly(1L, 100L);
-		assertThat(admit(1_000_500, 200, "usage", 0, a).get(0)).isEqualTo(1);
-		settle(1_000_600, "a", 1_000, -10_000);
-		assertThat(usage(1_000_700, "a")).containsExactly(2L, 0L);
-	}
-
-	@Test
-	void calibrationFromProviderHeadersHoldsAfterTheCallIsSettled() {
-		Candidate a = candidate("a", 100, 10_000);
-		admit(1_000_000, 264, "usage", 0, a);
-		// the provider says 300 tokens and 90 requests remain while the call is in flight
-		script.run(false, new byte[][] { bytes(usageKey("a")) }, new byte[][] { bytes("calibrate"),
-				bytes("1000100"), bytes(Long.toString(TTL)), bytes("100"), bytes("10000"), bytes("90"), bytes("300") });
-		// the call reports 15 tokens: the estimate's 264 are replaced
-		settle(1_000_200, "a", 1_000, 15 - 264, 264);
-		List<Long> usage = usage(1_000_300, "a");
-		assertThat(usage.get(0)).isEqualTo(10);
-		// no more than the provider's 300 remain; the call's own 15 counted once more at most
-		assertThat(10_000 - usage.get(1)).isBetween(285L, 300L);
-		// a high remaining count never lowers the window
-		script.run(false, new byte[][] { bytes(usageKey("a")) }, new byte[][] { bytes("calibrate"),
-				bytes("1000400"), bytes(Long.toString(TTL)), bytes("100"), bytes("10000"), bytes("99"), bytes("9999") });
-		assertThat(usage(1_000_500, "a")).isEqualTo(usage);
-	}
-
-	@Test
-	void settlingASlotThatLeftTheWindowChangesNothing() {
-		Candidate a = candidate("a", -1, -1);
-		admit(1_000_000, 500, "usage", 0, a);
-		admit(1_050_000, 40, "usage", 0, a);
-		assertThat(settle(1_061_000, "a", 1_000, 5_000)).isZero();
-		assertThat(usage(1_061_000, "a")).containsExactly(1L, 40L);
-		assertThat(settle(1_061_000, "a", 1_050, 20)).isEqualTo(1);
-		assertThat(usage(1_061_000, "a")).containsExactly(1L, 60L);
-	}
-
-	@Test
-	void withoutAnExplicitTimeTheScriptReadsRedisTime() {
-		byte[][] keys = { bytes(usageKey("a")), bytes(cooldownKey("a")) };
-		byte[][] args = { bytes("admit"), new byte[0], bytes(Long.toString(TTL)), bytes("5"), bytes("usage"),
-				bytes("0.0"), bytes("-1"), bytes("-1"), bytes("1.0"), bytes("1"), bytes("0") };
-		List<?> answer = (List<?>) script.run(true, keys, args);
+	void withoutAClientClockTheScriptReadsRedisTime() {
+		UsageScript onRedisTime = new UsageScript(connectionFactory, this.keys, Duration.ofSeconds(5),
+				Duration.ofMillis(TTL), null);
+		assertThat(onRedisTime.now()).isEqualTo(UsageScript.REDIS_TIME);
+		AdmitResult.Admitted admitted = (AdmitResult.Admitted) onRedisTime.admit(this.group, new int[] { 0 }, 5, null,
+				0.0);
 		long redisSecond = redis.commands((c) -> Long.parseLong(c.time().get(0)));
-		assertThat(((Number) answer.get(0)).longValue()).isEqualTo(1);
-		assertThat(((Number) answer.get(2)).longValue()).isBetween(redisSecond - 2, redisSecond);
+		assertThat(admitted.slot()).isBetween(redisSecond - 2, redisSecond);
+		assertThat(onRedisTime.coolDown(this.b, 10_000)).isEqualTo(10_000);
+		assertThat(onRedisTime.cooldownLeft(this.b)).isPositive().isLessThanOrEqualTo(10_000);
 	}
 
 	@Test
-	void aDecisionsKeysShareOneClusterSlotAndHoldNoSecret() {
-		RedisUsageStore.Settings settings = RedisUsageStore.Settings.defaults();
-		List<Deployment> deployments = List.of(Deployment.of("azure:eu.openai.azure.com/chat-eu", "gpt-4o", Limits.UNLIMITED),
-				Deployment.of("openai:api.openai.com/gpt-4o", "gpt-4o", Limits.UNLIMITED));
-		List<String> keys = new ArrayList<>();
-		for (Deployment deployment : deployments) {
-			keys.add(RedisUsageStore.usageKey(settings.keyPrefix(), deployment));
-			keys.add(RedisUsageStore.cooldownKey(settings.keyPrefix(), deployment));
+	void afterScriptFlushEveryPathLoadsTheScriptAgain() {
+		redis.commands(RedisCommands::scriptFlush);
+		AdmitResult.Admitted admitted = (AdmitResult.Admitted) admit(100, this.a);
+		redis.commands(RedisCommands::scriptFlush);
+		// the pipelined path, where settlements go
+		UsageScript.Batch batch = this.script.batch();
+		batch.settle(this.script.now(), this.a, admitted.slot(), -60, 100);
+		batch.calibrate(this.script.now(), this.a, 8, -1);
+		this.script.send(batch);
+		assertThat(this.script.usage(this.a)).isEqualTo(new WindowUsage(2, 40, 0));
+		redis.commands(RedisCommands::scriptFlush);
+		assertThat(this.script.usage(this.a)).isEqualTo(new WindowUsage(2, 40, 0));
+		redis.commands(RedisCommands::scriptFlush);
+		assertThat(this.script.coolDown(this.a, 1_000)).isEqualTo(1_000);
+		redis.commands(RedisCommands::scriptFlush);
+		assertThat(this.script.cooldownLeft(this.a)).isEqualTo(1_000);
+		redis.commands(RedisCommands::scriptFlush);
+		assertThat(this.script.beat("instance", 6_000, TTL)).isOne();
+	}
+
+	@Test
+	void anAdmissionWhoseArgumentsDoNotMatchTheStrideIsAnError() throws IOException {
+		String source;
+		try (InputStream in = getClass().getClassLoader().getResourceAsStream(UsageScript.LOCATION)) {
+			source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
 		}
-		assertThat(keys).allSatisfy((key) -> assertThat(key).startsWith("router:{gpt-4o}:"));
-		int slot = SlotHash.getSlot(keys.get(0));
-		assertThat(keys).allSatisfy((key) -> assertThat(SlotHash.getSlot(key)).isEqualTo(slot));
+		// one candidate, but a stride of 6 where 5 values follow
+		assertThatExceptionOfType(RedisCommandExecutionException.class)
+			.isThrownBy(() -> redis.commands((c) -> c.eval(source, ScriptOutputType.MULTI,
+					new String[] { "test:{gpt-4o}:usage:a", "test:{gpt-4o}:cooldown:a" }, "admit", "1000000", "120000", "1",
+					"usage", "0.0", "6", "-1", "-1", "1.0", "1", "0")))
+			.withMessageContaining("stride");
+		assertThat(keys()).isEmpty();
+	}
+
+	@Test
+	void aGroupsKeysShareOneClusterSlotWhateverTheDeployment() {
+		RedisUsageKeys router = new RedisUsageKeys("router:");
+		List<String> written = new ArrayList<>();
+		for (Deployment deployment : List.of(Deployment.of("azure:eu.openai.azure.com/chat-eu", "gpt-4o", Limits.UNLIMITED),
+				Deployment.of("openai:api.openai.com/gpt-4o", "gpt-4o", Limits.UNLIMITED))) {
+			written.add(router.usage(deployment));
+			written.add(router.cooldown(deployment));
+		}
+		assertThat(written).containsExactly("router:{gpt-4o}:usage:azure:eu.openai.azure.com/chat-eu",
+				"router:{gpt-4o}:cooldown:azure:eu.openai.azure.com/chat-eu",
+				"router:{gpt-4o}:usage:openai:api.openai.com/gpt-4o",
+				"router:{gpt-4o}:cooldown:openai:api.openai.com/gpt-4o");
+		int slot = SlotHash.getSlot("gpt-4o");
+		assertThat(written).allSatisfy((key) -> assertThat(SlotHash.getSlot(key)).isEqualTo(slot));
+		assertThat(router.instances()).isEqualTo("router:instances");
+	}
+
+	@Test
+	void routedCallsLeaveNoFragmentOfAnApiKeyInRedis() {
+		String azureKey = "sk-Az7QvR2mWx9KpL4tYc8HbN3d";
+		String openAiKey = "sk-Op5ZsT8gJq1VnM6rXe3DkW7u";
+		this.provider.headers(Map.of("x-ratelimit-remaining-requests", "90", "x-ratelimit-remaining-tokens", "90000"));
+		this.provider.enqueue("/openai/deployments/chat-eu", FakeProvider.error(429, "rate_limit_exceeded", null,
+				"slow down").setHeader("Retry-After", "30"));
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class, RouterAutoConfiguration.class))
+			.withPropertyValues("spring.data.redis.host=" + redis.host(), "spring.data.redis.port=" + redis.port(),
+					"router.redis.command-timeout=5s", "router.model-list[0].model-name=gpt-4o",
+					"router.model-list[0].params.model=azure/chat-eu",
+					"router.model-list[0].params.api-base=" + this.provider.url(),
+					"router.model-list[0].params.api-key=" + azureKey,
+					"router.model-list[0].params.api-version=2024-10-21", "router.model-list[0].order=1",
+					"router.model-list[0].rpm=100", "router.model-list[0].tpm=100000",
+					"router.model-list[1].model-name=gpt-4o", "router.model-list[1].params.model=openai/gpt-4o",
+					"router.model-list[1].params.api-base=" + this.provider.url() + "/v1",
+					"router.model-list[1].params.api-key=" + openAiKey, "router.model-list[1].order=2",
+					"router.model-list[1].rpm=100", "router.model-list[1].tpm=100000")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				ChatModel chat = context.getBean(ChatModel.class);
+				for (int i = 0; i < 3; i++) {
+					assertThat(chat.call("hi")).isEqualTo("Hello from /v1");
+				}
+				RedisUsageStore store = context.getBean(RedisUsageStore.class);
+				assertThat(store.flush(Duration.ofSeconds(10))).isTrue();
+				// the keys went out on the wire: one 429 from Azure, three answers from OpenAI
+				assertThat(this.provider.requestsTo("/openai/deployments/chat-eu")).singleElement()
+					.satisfies((request) -> assertThat(request.apiKeyHeader()).isEqualTo(azureKey));
+				assertThat(this.provider.requestsTo("/v1")).hasSize(3)
+					.allSatisfy((request) -> assertThat(request.authorizationHeader()).isEqualTo("Bearer " + openAiKey));
+				List<Deployment> deployments = context.getBean(RouterModelList.class).deployments();
+				List<String> stored = everythingInRedis();
+				// usage and calibration of both, the cooldown of the one that answered 429, the instances
+				assertThat(stored).contains(store.usageKey(deployments.get(0)), store.usageKey(deployments.get(1)),
+						store.cooldownKey(deployments.get(0)), "router:instances");
+				for (String key : List.of(azureKey, openAiKey)) {
+					for (int at = 0; at + 6 <= key.length(); at++) {
+						String fragment = key.substring(at, at + 6);
+						assertThat(stored).as("fragment " + at + " of a key").noneMatch((value) -> value.contains(fragment));
+					}
+				}
+			});
+	}
+
+	private static String value(String key) {
+		return redis.commands((c) -> c.get(key));
+	}
+
+	private static long pttl(String key) {
+		return redis.commands((c) -> c.pttl(key));
+	}
+
+	private static long exists(String key) {
+		return redis.commands((c) -> c.exists(key));
+	}
+
+	private static List<String> keys() {
+		return redis.commands((c) -> c.keys("*"));
+	}
+
+	/** Every key of the test Redis, and every value, field and member it holds. */
+	private static List<String> everythingInRedis() {
+		return redis.commands((commands) -> {
+			List<String> all = new ArrayList<>();
+			for (String key : commands.keys("*")) {
+				all.add(key);
+				switch (commands.type(key)) {
+					case "string" -> all.add(commands.get(key));
+					case "hash" -> commands.hgetall(key).forEach((field, value) -> {
+						all.add(field);
+						all.add(value);
+					});
+					case "zset" -> all.addAll(commands.zrange(key, 0, -1));
+					default -> throw new IllegalStateException("Unexpected type of " + key);
+				}
+			}
+			return all;
+		});
 	}
 
 }
