@@ -324,9 +324,10 @@ public final class RedisUsageStore implements SharedUsageStore, AutoCloseable {
 			Objects.requireNonNull(keyTtl, "keyTtl must not be null");
 			Objects.requireNonNull(heartbeatInterval, "heartbeatInterval must not be null");
 			Objects.requireNonNull(recoveryProbeInterval, "recoveryProbeInterval must not be null");
-			// validated with the property's name by the configuration
-			assert fallbackShare == null || (fallbackShare > 0 && fallbackShare <= 1) : "fallbackShare "
-					+ fallbackShare + " is not in (0, 1]";
+			// the configuration reports it with the property's name; this guards direct use
+			if (fallbackShare != null && !(fallbackShare > 0 && fallbackShare <= 1)) {
+				throw new IllegalArgumentException("fallbackShare " + fallbackShare + " is not in (0, 1]");
+			}
 		}
 
 		/**

@@ -1,6 +1,5 @@
 package io.github.airouter.demo;
 
-import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -44,8 +43,6 @@ public class DemoBurst implements ApplicationRunner, ExitCodeGenerator {
 			"What does a 429 from Azure OpenAI mean?", "When does a fallback model serve?",
 			"How long is a rate-limit window?", "What does Retry-After ask a client to do?" };
 
-	private static final PrintStream out = System.out;
-
 	private final ChatClient chatClient;
 
 	private final EmbeddingModel embeddingModel;
@@ -73,7 +70,7 @@ public class DemoBurst implements ApplicationRunner, ExitCodeGenerator {
 	@Override
 	public void run(ApplicationArguments args) throws InterruptedException {
 		List<Call> calls = calls();
-		out.printf(Locale.ROOT, "%nSending %d calls (%d chat, %d streamed, %d embedding) from %d threads...%n",
+		System.out.printf(Locale.ROOT, "%nSending %d calls (%d chat, %d streamed, %d embedding) from %d threads...%n",
 				calls.size(), this.burst.chatCalls(), this.burst.streams(), this.burst.embeddingCalls(),
 				this.burst.threads());
 		long started = System.nanoTime();
@@ -183,26 +180,26 @@ public class DemoBurst implements ApplicationRunner, ExitCodeGenerator {
 			outcomes.stream()
 				.filter((outcome) -> outcome.kind() == kind && outcome.served() && outcome.detail() != null)
 				.findFirst()
-				.ifPresent((outcome) -> out.println("  " + kind.label + ": " + outcome.detail()));
+				.ifPresent((outcome) -> System.out.println("  " + kind.label + ": " + outcome.detail()));
 		}
-		out.printf(Locale.ROOT, "%nWhere the calls went (%d deployments, usage store '%s', in %.1f s):%n%n",
+		System.out.printf(Locale.ROOT, "%nWhere the calls went (%d deployments, usage store '%s', in %.1f s):%n%n",
 				result.report().rows().size(), this.router.usageStore().name(), result.took().toMillis() / 1000.0);
-		out.print(result.report().table());
-		out.printf(Locale.ROOT, "%nCalls: %d sent, %d served, %d refused (NoDeploymentAvailableException), %d failed.%n",
+		System.out.print(result.report().table());
+		System.out.printf(Locale.ROOT, "%nCalls: %d sent, %d served, %d refused (NoDeploymentAvailableException), %d failed.%n",
 				outcomes.size(), result.served(), result.refused(), result.failed());
-		out.printf(Locale.ROOT, "  %d retried on another deployment after a failed attempt; fell back: %s.%n",
+		System.out.printf(Locale.ROOT, "  %d retried on another deployment after a failed attempt; fell back: %s.%n",
 				this.tally.retriedCalls(), UsageReport.hops(this.tally.fallbacks()));
 		outcomes.stream()
 			.filter((outcome) -> outcome.refusal() != null)
 			.findFirst()
-			.ifPresent((outcome) -> out.println("  Refused, for example: " + outcome.detail()));
+			.ifPresent((outcome) -> System.out.println("  Refused, for example: " + outcome.detail()));
 		outcomes.stream()
 			.filter((outcome) -> !outcome.served() && outcome.refusal() == null)
 			.limit(3)
-			.forEach((outcome) -> out.println("  Failed: " + outcome.detail()));
-		out.println(result.report().limitsRespected() ? "No deployment saw its limits exceeded."
+			.forEach((outcome) -> System.out.println("  Failed: " + outcome.detail()));
+		System.out.println(result.report().limitsRespected() ? "No deployment saw its limits exceeded."
 				: "A LIMIT WAS EXCEEDED: see the table.");
-		out.println();
+		System.out.println();
 	}
 
 	/**
