@@ -578,7 +578,7 @@ class RouterResilienceTests {
 		assertThat(result).isEqualTo("served by b1");
 		assertThat(this.recorder.events).containsExactly("admitted a1", "failure a1 rate-limited",
 				"cooldown a1 30000 ms (a 429 with Retry-After)", "rejected A", "fallback A -> B after 429",
-				"admitted b1", "completed A in 2 attempts");
+				"admitted b1", "success b1", "completed A in 2 attempts");
 		assertThat(this.recorder.failures).containsExactly(this.thrown.get(0));
 		assertThat(this.recorder.fallbackCauses).containsExactly(this.thrown.get(0));
 	}
@@ -780,6 +780,11 @@ class RouterResilienceTests {
 		@Override
 		public void onRejected(ModelGroup group, NoDeploymentAvailableException exception) {
 			this.events.add("rejected " + group.name());
+		}
+
+		@Override
+		public void onSuccess(Deployment deployment, long latencyNanos, @Nullable TokenUsage usage) {
+			this.events.add("success " + deployment.id());
 		}
 
 		@Override
