@@ -144,7 +144,7 @@ final class RouterConfigurationValidator {
 				new RouterPolicy(this.properties.getNumRetries(), this.properties.getCooldownTime(),
 						this.properties.getAllowedFails(), this.properties.getFallbacks(),
 						this.properties.getContextWindowFallbacks(), this.properties.getDefaultFallbacks(),
-						this.properties.getMaxFallbacks()));
+						this.properties.getMaxFallbacks(), this.properties.getMisconfiguredCooldown()));
 	}
 
 	private @Nullable Deployment deployment(int index, ModelListEntry entry, Map<String, Integer> explicitIds,
@@ -211,6 +211,11 @@ final class RouterConfigurationValidator {
 		Duration streamTimeout = positive(prefix, "stream-timeout", entry.getStreamTimeout(),
 				params.getStreamTimeout(),
 				(this.properties.getStreamTimeout() != null) ? this.properties.getStreamTimeout() : timeout);
+		Duration streamIdleTimeout = positive(prefix, "stream-idle-timeout", entry.getStreamIdleTimeout(),
+				params.getStreamIdleTimeout(), (this.properties.getStreamIdleTimeout() != null)
+						? this.properties.getStreamIdleTimeout() : streamTimeout);
+		@Nullable Duration streamMaxDuration = optionalPositive(prefix, "stream-max-duration", entry.getStreamMaxDuration(),
+				params.getStreamMaxDuration(), this.properties.getStreamMaxDuration());
 		if (weight != null && weight <= 0) {
 			problem(prefix + ((entry.getWeight() != null) ? ".weight" : ".params.weight"),
 					"must be positive, was " + weight, "Set a positive weight, or remove it.");
@@ -226,7 +231,8 @@ final class RouterConfigurationValidator {
 		apiKeys.put(id, apiKey);
 		return new Deployment(id, modelName, entry.getModelInfo().getMode(), provider, target, endpoint,
 				(provider == Provider.AZURE) ? apiVersion : null, new Limits(rpm, tpm), weight,
-				(order != null) ? order : Deployment.NO_ORDER, timeout, streamTimeout);
+				(order != null) ? order : Deployment.NO_ORDER, timeout, streamTimeout, streamIdleTimeout,
+				streamMaxDuration);
 	}
 
 	private static String derivedId(Provider provider, URI endpoint, String target,
@@ -254,6 +260,12 @@ final class RouterConfigurationValidator {
 		return (value != null) ? value : fallback;
 	}
 
+	private @Nullable Duration optionalPositive(String prefix, String name, @Nullable Duration entryValue,
+			@Nullable Duration paramsValue, @Nullable Duration fallback) {
+		Duration value = (entryValue != null) ? entryValue : paramsValue;
+		return (value != null) ? positive(prefix, name, entryValue, paramsValue, value) : fallback;
+	}
+
 	/** The retry, cooldown, timeout and fallback settings. */
 	private void resilience(List<ModelListEntry> entries) {
 		RouterProperties p = this.properties;
@@ -271,6 +283,13 @@ final class RouterConfigurationValidator {
 		}
 		requirePositive("router.cooldown-time", p.getCooldownTime());
 		requirePositive("router.timeout", p.getTimeout());
+		requirePositive("router.misconfigured-cooldown", p.getMisconfiguredCooldown());
+		if (p.getStreamIdleTimeout() != null) {
+			requirePositive("router.stream-idle-timeout", p.getStreamIdleTimeout());
+		}
+		if (p.getStreamMaxDuration() != null) {
+			requirePositive("router.stream-max-duration", p.getStreamMaxDuration());
+		}
 		if (p.getStreamTimeout() != null) {
 			requirePositive("router.stream-timeout", p.getStreamTimeout());
 		}

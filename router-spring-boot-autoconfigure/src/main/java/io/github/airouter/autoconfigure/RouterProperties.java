@@ -102,6 +102,28 @@ public class RouterProperties {
 	private @Nullable Duration streamTimeout;
 
 	/**
+	 * Longest silence a stream may keep between two chunks once it has begun; a bare number
+	 * is seconds. Defaults to the stream timeout. Entries may override it.
+	 */
+	@DurationUnit(ChronoUnit.SECONDS)
+	private @Nullable Duration streamIdleTimeout;
+
+	/**
+	 * Longest a stream may take in all, first chunk to last; a bare number is seconds. Unset,
+	 * a stream that keeps sending is never cut. Entries may override it.
+	 */
+	@DurationUnit(ChronoUnit.SECONDS)
+	private @Nullable Duration streamMaxDuration;
+
+	/**
+	 * How long a deployment cools down after it answered 401, 403 or 404 (a wrong or rotated
+	 * key, a missing role assignment, a deployment that does not exist); a bare number is
+	 * seconds.
+	 */
+	@DurationUnit(ChronoUnit.SECONDS)
+	private Duration misconfiguredCooldown = Duration.ofSeconds(60);
+
+	/**
 	 * Models to try, in order, when a model is exhausted or failing, by model name; e.g.
 	 * gpt-4o: [gpt-4o-mini, gpt-35-turbo].
 	 */
@@ -219,6 +241,30 @@ public class RouterProperties {
 
 	public void setStreamTimeout(@Nullable Duration streamTimeout) {
 		this.streamTimeout = streamTimeout;
+	}
+
+	public @Nullable Duration getStreamIdleTimeout() {
+		return this.streamIdleTimeout;
+	}
+
+	public void setStreamIdleTimeout(@Nullable Duration streamIdleTimeout) {
+		this.streamIdleTimeout = streamIdleTimeout;
+	}
+
+	public @Nullable Duration getStreamMaxDuration() {
+		return this.streamMaxDuration;
+	}
+
+	public void setStreamMaxDuration(@Nullable Duration streamMaxDuration) {
+		this.streamMaxDuration = streamMaxDuration;
+	}
+
+	public Duration getMisconfiguredCooldown() {
+		return this.misconfiguredCooldown;
+	}
+
+	public void setMisconfiguredCooldown(Duration misconfiguredCooldown) {
+		this.misconfiguredCooldown = misconfiguredCooldown;
 	}
 
 	public Map<String, List<String>> getFallbacks() {
@@ -434,6 +480,20 @@ public class RouterProperties {
 		@DurationUnit(ChronoUnit.SECONDS)
 		private @Nullable Duration streamTimeout;
 
+		/**
+		 * Longest silence a stream from this deployment may keep between two chunks,
+		 * overriding router.stream-idle-timeout; a bare number is seconds.
+		 */
+		@DurationUnit(ChronoUnit.SECONDS)
+		private @Nullable Duration streamIdleTimeout;
+
+		/**
+		 * Longest a stream from this deployment may take in all, overriding
+		 * router.stream-max-duration; a bare number is seconds.
+		 */
+		@DurationUnit(ChronoUnit.SECONDS)
+		private @Nullable Duration streamMaxDuration;
+
 		public @Nullable Long getTpm() {
 			return this.tpm;
 		}
@@ -480,6 +540,22 @@ public class RouterProperties {
 
 		public void setStreamTimeout(@Nullable Duration streamTimeout) {
 			this.streamTimeout = streamTimeout;
+		}
+
+		public @Nullable Duration getStreamIdleTimeout() {
+			return this.streamIdleTimeout;
+		}
+
+		public void setStreamIdleTimeout(@Nullable Duration streamIdleTimeout) {
+			this.streamIdleTimeout = streamIdleTimeout;
+		}
+
+		public @Nullable Duration getStreamMaxDuration() {
+			return this.streamMaxDuration;
+		}
+
+		public void setStreamMaxDuration(@Nullable Duration streamMaxDuration) {
+			this.streamMaxDuration = streamMaxDuration;
 		}
 
 	}

@@ -16,7 +16,8 @@ import org.springframework.ai.tool.definition.ToolDefinition;
  * Estimates the tokens a chat call will use before it is sent, so its cost can be reserved
  * against the deployment's tpm: the prompt's tokens counted with the tokenizer (messages,
  * tool calls and results, tool definitions, a flat cost per image), plus the completion's
- * maximum when the call sets one, else a configured expectation. The router replaces the
+ * maximum when the call sets one, else a configured expectation, for each of the {@code n}
+ * choices it asks for. The router replaces the
  * estimate with the provider's reported usage once the response arrives.
  *
  * @author airouter
@@ -86,14 +87,20 @@ public class ChatTokenEstimator {
 		return tokens;
 	}
 
+	/**
+	 * The completion's maximum when the call sets one, else the configured expectation; times
+	 * {@code n} when the call asks for several choices, each of which is a completion.
+	 */
 	long completionTokens(ChatOptions options) {
+		long perChoice = this.defaultCompletionTokens;
 		if (options instanceof OpenAiChatOptions openAi && openAi.getMaxCompletionTokens() != null) {
-			return openAi.getMaxCompletionTokens();
+			perChoice = openAi.getMaxCompletionTokens();
 		}
-		if (options != null && options.getMaxTokens() != null) {
-			return options.getMaxTokens();
+		else if (options != null && options.getMaxTokens() != null) {
+			perChoice = options.getMaxTokens();
 		}
-		return this.defaultCompletionTokens;
+		Integer n = (options instanceof OpenAiChatOptions openAi) ? openAi.getN() : null;
+		return (n != null && n > 1) ? perChoice * n : perChoice;
 	}
 
 }

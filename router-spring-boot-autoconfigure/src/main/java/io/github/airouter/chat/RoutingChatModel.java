@@ -1,5 +1,6 @@
 package io.github.airouter.chat;
 
+import java.time.Duration;
 import java.util.Map;
 
 import reactor.core.publisher.Flux;
@@ -15,6 +16,7 @@ import io.github.airouter.deployment.Deployment;
 import io.github.airouter.deployment.ModelGroup;
 import io.github.airouter.deployment.ModelMode;
 import io.github.airouter.deployment.Provider;
+import io.github.airouter.provider.DeploymentClientFactory;
 import io.github.airouter.provider.DeploymentClients;
 import io.github.airouter.routing.GroupResolver;
 import io.github.airouter.routing.NoDeploymentAvailableException;
@@ -76,7 +78,7 @@ public class RoutingChatModel implements ChatModel {
 	public ChatResponse call(Prompt prompt) {
 		ModelGroup group = group(prompt);
 		return this.router.call(group, this.estimator.estimate(prompt),
-				(deployment) -> this.clients.get(deployment).call(forDeployment(prompt, deployment)), USAGE);
+				(deployment) -> this.clients.get(deployment).call(forDeployment(prompt, deployment, false)), USAGE);
 	}
 
 	/**
@@ -88,7 +90,7 @@ public class RoutingChatModel implements ChatModel {
 		return Flux.defer(() -> {
 			ModelGroup group = group(prompt);
 			return this.router.stream(group, this.estimator.estimate(prompt),
-					(deployment) -> this.clients.get(deployment).stream(forDeployment(prompt, deployment)), USAGE);
+					(deployment) -> this.clients.get(deployment).stream(forDeployment(prompt, deployment, true)), USAGE);
 		});
 	}
 
@@ -121,9 +123,12 @@ public class RoutingChatModel implements ChatModel {
 
 	/**
 	 * The prompt as the deployment's client must receive it: the caller's options, as
-	 * {@link OpenAiChatOptions}, with the deployment's model.
+	 * {@link OpenAiChatOptions}, with the deployment's model and timeout. A call's timeout
+	 * bounds it in all; a stream held to the router's own first-chunk and idle limits gets no
+	 * total timeout (the SDK would apply one to the whole body and cut long answers), only the
+	 * socket timeouts of {@link DeploymentClientFactory#streamReadTimeout(Deployment)}.
 	 */
-	static Prompt forDeployment(Prompt prompt, Deployment deployment) {
+	static Prompt forDeployment(Prompt prompt, Deployment deployment, boolean stream) {
 		ChatOptions options = prompt.getOptions();
 		OpenAiChatOptions.Builder builder;
 		if (options instanceof OpenAiChatOptions openAiOptions) {
@@ -137,7 +142,10 @@ public class RoutingChatModel implements ChatModel {
 		}
 		builder.model(deployment.target())
 			.deploymentName((deployment.provider() == Provider.AZURE) ? deployment.target() : null);
-		if (deployment.timeout() != null) {
+		if (stream && DeploymentClientFactory.streamReadTimeout(deployment) != null) {
+			builder.timeout(Duration.ZERO);
+		}
+		else if (deployment.timeout() != null) {
 			builder.timeout(deployment.timeout());
 		}
 		return prompt.mutate().chatOptions(builder.build()).build();

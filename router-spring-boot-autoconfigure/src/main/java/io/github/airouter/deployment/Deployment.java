@@ -29,11 +29,14 @@ import org.jspecify.annotations.Nullable;
  * timeout
  * @param streamTimeout how long a stream may take to deliver its first chunk, or
  * {@code null} for no limit of the router's
+ * @param streamIdleTimeout the longest silence between two chunks of a stream, or
+ * {@code null} for no limit of the router's
+ * @param streamMaxDuration how long a stream may take in all, or {@code null} for no limit
  * @author airouter
  */
 public record Deployment(String id, String modelName, ModelMode mode, Provider provider, String target, URI apiBase,
 		@Nullable String apiVersion, Limits limits, @Nullable Integer weight, int order, @Nullable Duration timeout,
-		@Nullable Duration streamTimeout) {
+		@Nullable Duration streamTimeout, @Nullable Duration streamIdleTimeout, @Nullable Duration streamMaxDuration) {
 
 	/** The order of a deployment that sets none: after every ordered tier. */
 	public static final int NO_ORDER = Integer.MAX_VALUE;
@@ -52,7 +55,8 @@ public record Deployment(String id, String modelName, ModelMode mode, Provider p
 	 */
 	public Deployment(String id, String modelName, ModelMode mode, Provider provider, String target, URI apiBase,
 			@Nullable String apiVersion, Limits limits, @Nullable Integer weight) {
-		this(id, modelName, mode, provider, target, apiBase, apiVersion, limits, weight, NO_ORDER, null, null);
+		this(id, modelName, mode, provider, target, apiBase, apiVersion, limits, weight, NO_ORDER, null, null, null,
+				null);
 	}
 
 	public Deployment {
@@ -85,7 +89,8 @@ public record Deployment(String id, String modelName, ModelMode mode, Provider p
 	 */
 	public Deployment withWeight(@Nullable Integer weight) {
 		return new Deployment(this.id, this.modelName, this.mode, this.provider, this.target, this.apiBase,
-				this.apiVersion, this.limits, weight, this.order, this.timeout, this.streamTimeout);
+				this.apiVersion, this.limits, weight, this.order, this.timeout, this.streamTimeout, this.streamIdleTimeout,
+				this.streamMaxDuration);
 	}
 
 	/**
@@ -95,7 +100,8 @@ public record Deployment(String id, String modelName, ModelMode mode, Provider p
 	 */
 	public Deployment withLimits(Limits limits) {
 		return new Deployment(this.id, this.modelName, this.mode, this.provider, this.target, this.apiBase,
-				this.apiVersion, limits, this.weight, this.order, this.timeout, this.streamTimeout);
+				this.apiVersion, limits, this.weight, this.order, this.timeout, this.streamTimeout, this.streamIdleTimeout,
+				this.streamMaxDuration);
 	}
 
 	/**
@@ -105,7 +111,8 @@ public record Deployment(String id, String modelName, ModelMode mode, Provider p
 	 */
 	public Deployment withOrder(int order) {
 		return new Deployment(this.id, this.modelName, this.mode, this.provider, this.target, this.apiBase,
-				this.apiVersion, this.limits, this.weight, order, this.timeout, this.streamTimeout);
+				this.apiVersion, this.limits, this.weight, order, this.timeout, this.streamTimeout, this.streamIdleTimeout,
+				this.streamMaxDuration);
 	}
 
 	/**
@@ -117,7 +124,20 @@ public record Deployment(String id, String modelName, ModelMode mode, Provider p
 	 */
 	public Deployment withTimeouts(@Nullable Duration timeout, @Nullable Duration streamTimeout) {
 		return new Deployment(this.id, this.modelName, this.mode, this.provider, this.target, this.apiBase,
-				this.apiVersion, this.limits, this.weight, this.order, timeout, streamTimeout);
+				this.apiVersion, this.limits, this.weight, this.order, timeout, streamTimeout, this.streamIdleTimeout,
+				this.streamMaxDuration);
+	}
+
+	/**
+	 * A copy of this deployment with other limits on a stream once it has begun.
+	 * @param streamIdleTimeout the longest silence between two chunks, or {@code null}
+	 * @param streamMaxDuration how long a stream may take in all, or {@code null}
+	 * @return the copy
+	 */
+	public Deployment withStreamLimits(@Nullable Duration streamIdleTimeout, @Nullable Duration streamMaxDuration) {
+		return new Deployment(this.id, this.modelName, this.mode, this.provider, this.target, this.apiBase,
+				this.apiVersion, this.limits, this.weight, this.order, this.timeout, this.streamTimeout,
+				streamIdleTimeout, streamMaxDuration);
 	}
 
 	/**

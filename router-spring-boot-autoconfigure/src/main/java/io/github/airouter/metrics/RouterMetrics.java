@@ -30,15 +30,17 @@ import io.github.airouter.usage.UsageStore;
  * id ({@code deployment}) and the provider ({@code provider}); never a key or a prompt.
  * <ul>
  * <li>{@code router.calls} (counter): attempts by {@code outcome}: success, rate-limited
- * (429), server-error (5xx), timeout, connection, context-window-exceeded, client-error, and
- * rejected (no deployment could take the call; deployment and provider {@code none});</li>
+ * (429), server-error (5xx), timeout, connection, misconfigured (401, 403, 404),
+ * context-window-exceeded, client-error, cancelled (the caller was interrupted), and rejected
+ * (no deployment could take the call; deployment and provider {@code none});</li>
  * <li>{@code router.tokens} (counter): tokens reported, by {@code type} prompt, completion or
  * total (when a response reports no split);</li>
  * <li>{@code router.decision} (timer): time of one routing decision;</li>
  * <li>{@code router.attempts} (summary): attempts per call;</li>
  * <li>{@code router.fallbacks} (counter): hops to a fallback model, tagged {@code model} and
  * {@code fallback};</li>
- * <li>{@code router.cooldowns} (counter): cooldowns entered;</li>
+ * <li>{@code router.cooldowns} (counter): cooldowns entered, by {@code reason}
+ * rate-limited, misconfigured or failures;</li>
  * <li>{@code router.window.requests}, {@code router.window.tokens} (gauges): usage in the
  * current 60 s window, next to {@code router.limit.requests} and
  * {@code router.limit.tokens};</li>
@@ -120,9 +122,12 @@ public class RouterMetrics implements RoutingListener {
 
 	@Override
 	public void onCooldown(Deployment deployment, Duration duration, Failure.Kind cause, String reason) {
-		counter("router.cooldowns", deployment, "reason",
-				(cause == Failure.Kind.RATE_LIMITED) ? "rate-limited" : "failures")
-			.increment();
+		String tag = switch (cause) {
+			case RATE_LIMITED -> "rate-limited";
+			case MISCONFIGURED -> "misconfigured";
+			default -> "failures";
+		};
+		counter("router.cooldowns", deployment, "reason", tag).increment();
 	}
 
 	@Override

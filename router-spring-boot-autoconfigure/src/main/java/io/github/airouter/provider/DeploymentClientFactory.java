@@ -1,10 +1,13 @@
 package io.github.airouter.provider;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import com.openai.azure.AzureOpenAIServiceVersion;
 import io.micrometer.observation.ObservationRegistry;
+import okhttp3.Request;
 import okhttp3.Response;
 import org.jspecify.annotations.Nullable;
 
@@ -29,6 +32,9 @@ import io.github.airouter.deployment.Provider;
  * @author airouter
  */
 public class DeploymentClientFactory {
+
+	/** How much longer than the router's own stream limits the socket waits. */
+	private static final Duration STREAM_SOCKET_MARGIN = Duration.ofSeconds(5);
 
 	private final ObservationRegistry observationRegistry;
 
@@ -63,30 +69,63 @@ public class DeploymentClientFactory {
 	}
 
 	/**
-	 * The customizers of one deployment's HTTP client: the application's, then one that
-	 * reads the rate-limit headers of every response (the OpenAI SDK inside Spring AI does
-	 * not expose them).
+	 * The customizers of one deployment's HTTP client: the application's; one that gives a
+	 * stream read and write timeouts of its own (see {@link #streamReadTimeout}); and one that
+	 * reads the rate-limit headers of every response (the OpenAI SDK inside Spring AI does not
+	 * expose them).
 	 */
 	private List<OpenAiHttpClientBuilderCustomizer> customizers(Deployment deployment) {
-		ProviderRateLimitsListener listener = this.rateLimitsListener;
-		if (listener == null) {
-			return this.httpClientCustomizers;
-		}
 		List<OpenAiHttpClientBuilderCustomizer> customizers = new ArrayList<>(this.httpClientCustomizers);
-		customizers.add((builder) -> builder.interceptor((chain) -> {
-			Response response = chain.proceed(chain.request());
-			ProviderRateLimits limits = ProviderRateLimits.from(response.headers());
-			if (limits != null) {
-				try {
-					listener.onRateLimits(deployment, limits);
+		Duration streamReadTimeout = streamReadTimeout(deployment);
+		if (streamReadTimeout != null) {
+			int millis = (int) Math.min(Integer.MAX_VALUE, streamReadTimeout.toMillis());
+			customizers.add((builder) -> builder.interceptor((chain) -> isStream(chain.request())
+					? chain.withReadTimeout(millis, TimeUnit.MILLISECONDS)
+						.withWriteTimeout(millis, TimeUnit.MILLISECONDS)
+						.proceed(chain.request())
+					: chain.proceed(chain.request())));
+		}
+		ProviderRateLimitsListener listener = this.rateLimitsListener;
+		if (listener != null) {
+			customizers.add((builder) -> builder.interceptor((chain) -> {
+				Response response = chain.proceed(chain.request());
+				ProviderRateLimits limits = ProviderRateLimits.from(response.headers());
+				if (limits != null) {
+					try {
+						listener.onRateLimits(deployment, limits);
+					}
+					catch (RuntimeException ex) {
+						// headers only refine the router's view: never fail the call for them
+					}
 				}
-				catch (RuntimeException ex) {
-					// headers only refine the router's view: never fail the call for them
-				}
-			}
-			return response;
-		}));
+				return response;
+			}));
+		}
 		return customizers;
+	}
+
+	/**
+	 * The socket read and write timeout of a stream from the deployment, when the router
+	 * holds its streams to limits of its own (a first-chunk and an idle timeout): a little
+	 * longer than both, so that the router's limits act first and the socket is still freed
+	 * if the router's cancellation cannot reach it. The stream itself is then sent without
+	 * the SDK's per-request timeout, which OkHttp would apply to the whole body and so cut
+	 * any stream longer than it.
+	 * @param deployment the deployment
+	 * @return the timeout, or {@code null} when the router sets no limits of its own
+	 */
+	public static @Nullable Duration streamReadTimeout(Deployment deployment) {
+		Duration first = deployment.streamTimeout();
+		Duration idle = deployment.streamIdleTimeout();
+		if (first == null || idle == null) {
+			return null;
+		}
+		return ((first.compareTo(idle) > 0) ? first : idle).plus(STREAM_SOCKET_MARGIN);
+	}
+
+	private static boolean isStream(Request request) {
+		String accept = request.header("Accept");
+		return accept != null && accept.contains("text/event-stream");
 	}
 
 	/**

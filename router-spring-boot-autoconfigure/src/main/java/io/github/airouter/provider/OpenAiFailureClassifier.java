@@ -33,6 +33,9 @@ import io.github.airouter.routing.StreamTimeoutException;
  * (seconds or an HTTP date);</li>
  * <li>408 and timeouts: timeout; 5xx and unreadable answers: server error; I/O failures:
  * connection;</li>
+ * <li>401, 403, 404, and the codes {@code DeploymentNotFound} and {@code model_not_found}:
+ * the deployment is misconfigured (the router chose its key, endpoint and deployment name,
+ * so the caller cannot be at fault);</li>
  * <li>400 with code {@code context_length_exceeded} (or a message saying the prompt exceeds
  * the context length): context window exceeded;</li>
  * <li>an error event inside a stream that began with 200: rate limited or context window
@@ -98,18 +101,28 @@ public class OpenAiFailureClassifier implements FailureClassifier {
 			return Failure.of(Kind.SERVER_ERROR);
 		}
 		if (status == 429) {
-			return new Failure(Kind.RATE_LIMITED, retryAfter(exception.headers()));
+			return new Failure(Kind.RATE_LIMITED, retryAfter(exception.headers()), status);
+		}
+		if (status == 401 || status == 403 || status == 404 || isDeploymentMissing(exception)) {
+			// the router chose the key, the endpoint and the deployment: the deployment is wrong
+			return Failure.of(Kind.MISCONFIGURED, status);
 		}
 		if (status == 408) {
-			return Failure.of(Kind.TIMEOUT);
+			return Failure.of(Kind.TIMEOUT, status);
 		}
 		if (status >= 500) {
-			return Failure.of(Kind.SERVER_ERROR);
+			return Failure.of(Kind.SERVER_ERROR, status);
 		}
 		if (isContextWindowExceeded(exception)) {
-			return Failure.of(Kind.CONTEXT_WINDOW_EXCEEDED);
+			return Failure.of(Kind.CONTEXT_WINDOW_EXCEEDED, status);
 		}
-		return Failure.of(Kind.NOT_RETRYABLE);
+		return Failure.of(Kind.NOT_RETRYABLE, status);
+	}
+
+	/** Azure's DeploymentNotFound and OpenAI's model_not_found, whatever status carries them. */
+	private static boolean isDeploymentMissing(OpenAIServiceException exception) {
+		String code = exception.code().orElse("");
+		return "DeploymentNotFound".equalsIgnoreCase(code) || "model_not_found".equalsIgnoreCase(code);
 	}
 
 	private static boolean isContextWindowExceeded(OpenAIServiceException exception) {

@@ -1,5 +1,6 @@
 package io.github.airouter.routing;
 
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.ToLongFunction;
 
@@ -16,7 +17,8 @@ import io.github.airouter.usage.UsageStore;
  * One try of a call on one deployment. It owns the capacity reserved for the try, its place
  * among the deployment's calls in flight and its timer, and it ends exactly once, however
  * the try ends: it {@link #succeeded succeeded} (the reservation is reconciled with the
- * tokens reported), {@link #failed failed} (released, or reconciled if a stream had begun),
+ * tokens reported), {@link #failed failed} (released, or kept when the provider may have
+ * processed the request),
  * was {@link #cancelled cancelled} by the caller (the estimate or the tokens reported so far
  * stand), or was {@link #abandoned abandoned} by an {@link Error}. The usage store hears of
  * the end before any listener does, so a listener can neither change the outcome nor leave
@@ -98,7 +100,11 @@ final class Attempt {
 	}
 
 	/**
-	 * The try failed.
+	 * The try failed. Its tokens are given back when the provider cannot have processed the
+	 * request, and stay counted when it may have ({@link Failure.Kind#mayHaveBeenProcessed()});
+	 * after a stream's first element, what was reported (else the estimate) stays counted. A
+	 * failure of the deployment's also counts as an attempt as slow as its timeout, so that
+	 * latency-based routing never prefers a deployment for failing fast.
 	 * @param cause the provider's exception, unwrapped
 	 * @param reported the tokens a stream reported before it failed, or {@code null}
 	 * @return what happens next: after a stream's first element, always
@@ -108,14 +114,25 @@ final class Attempt {
 		if (!end()) {
 			return Outcome.SURFACE;
 		}
+		Failure failure = this.failures.classify(cause);
 		if (this.delivered) {
 			// the caller has part of the answer: what was streamed stays counted
 			settle(reported);
-			this.failures.failed(deployment(), this.stats, cause);
+			this.failures.record(deployment(), this.stats, failure, cause);
 			return Outcome.SURFACE;
 		}
-		this.usageStore.release(this.reservation);
-		Failure failure = this.failures.failed(deployment(), this.stats, cause);
+		if (failure.kind().mayHaveBeenProcessed()) {
+			settle(null);
+		}
+		else {
+			this.usageStore.release(this.reservation);
+		}
+		if (failure.isRetryable()) {
+			long elapsed = System.nanoTime() - this.startedNanos;
+			Duration timeout = deployment().timeout();
+			this.stats.latency((timeout != null) ? Math.max(elapsed, timeout.toNanos()) : elapsed);
+		}
+		this.failures.record(deployment(), this.stats, failure, cause);
 		return this.plan.failed(deployment(), failure, cause);
 	}
 

@@ -1,6 +1,7 @@
 package io.github.airouter.routing;
 
 import java.time.Duration;
+import java.util.Locale;
 
 import org.jspecify.annotations.Nullable;
 
@@ -9,17 +10,37 @@ import org.jspecify.annotations.Nullable;
  *
  * @param kind the kind of failure
  * @param retryAfter how long the provider asked to wait (for a 429), or {@code null}
+ * @param status the provider's HTTP status, or 0 when there was none (an I/O failure, say)
  * @author airouter
  */
-public record Failure(Kind kind, @Nullable Duration retryAfter) {
+public record Failure(Kind kind, @Nullable Duration retryAfter, int status) {
 
 	/**
-	 * A failure of the given kind, with no wait asked.
+	 * A failure with no HTTP status.
+	 * @param kind the kind
+	 * @param retryAfter how long the provider asked to wait, or {@code null}
+	 */
+	public Failure(Kind kind, @Nullable Duration retryAfter) {
+		this(kind, retryAfter, 0);
+	}
+
+	/**
+	 * A failure of the given kind, with no wait asked and no status.
 	 * @param kind the kind
 	 * @return the failure
 	 */
 	public static Failure of(Kind kind) {
-		return new Failure(kind, null);
+		return new Failure(kind, null, 0);
+	}
+
+	/**
+	 * A failure of the given kind answered with an HTTP status.
+	 * @param kind the kind
+	 * @param status the status
+	 * @return the failure
+	 */
+	public static Failure of(Kind kind, int status) {
+		return new Failure(kind, null, status);
 	}
 
 	/**
@@ -31,32 +52,63 @@ public record Failure(Kind kind, @Nullable Duration retryAfter) {
 	}
 
 	/**
-	 * Kinds of failure.
+	 * Kinds of failure, and what each means for the call and for the deployment's usage.
+	 * <p>
+	 * A failed attempt's request always stays counted (the provider counts it). Its tokens are
+	 * given back when the provider cannot have processed it (it refused it: 429, 4xx, or was
+	 * never reached), and stay counted when it may have (a timeout or a 5xx can come after the
+	 * provider accepted the prompt, and a provider counts what it accepted), so that a
+	 * saturated deployment is not made to look idle by its own failures.
 	 */
 	public enum Kind {
 
-		/** 429: the deployment cools down (for the provider's Retry-After, if any). */
-		RATE_LIMITED(true),
+		/** 429: retried elsewhere; the deployment cools down (for the provider's Retry-After, if any). */
+		RATE_LIMITED(true, false),
 
-		/** 5xx, or an answer that could not be read. */
-		SERVER_ERROR(true),
+		/** 5xx, or an answer that could not be read: retried elsewhere. */
+		SERVER_ERROR(true, true),
 
-		/** The attempt timed out (or the provider answered 408). */
-		TIMEOUT(true),
+		/** The attempt timed out (or the provider answered 408): retried elsewhere. */
+		TIMEOUT(true, true),
 
-		/** The provider could not be reached. */
-		CONNECTION(true),
+		/** The provider could not be reached: retried elsewhere. */
+		CONNECTION(true, false),
+
+		/**
+		 * The deployment is misconfigured (401, 403, 404: a wrong or rotated key, a missing role
+		 * assignment, a deployment that does not exist): retried elsewhere; the deployment cools
+		 * down for the misconfigured cooldown.
+		 */
+		MISCONFIGURED(true, false),
 
 		/** The prompt is longer than the model's context window: context-window fallbacks apply. */
-		CONTEXT_WINDOW_EXCEEDED(false),
+		CONTEXT_WINDOW_EXCEEDED(false, false),
 
-		/** The caller's error (4xx other than 408 and 429) or a local one: surfaces unchanged. */
-		NOT_RETRYABLE(false);
+		/**
+		 * The caller gave up (its thread was interrupted): not the deployment's failure, never
+		 * retried; surfaces to the caller with its interrupt flag kept.
+		 */
+		CANCELLED(false, true),
+
+		/** The caller's error (another 4xx) or a local one: surfaces unchanged. */
+		NOT_RETRYABLE(false, false);
 
 		private final boolean retryable;
 
-		Kind(boolean retryable) {
+		private final boolean mayHaveBeenProcessed;
+
+		Kind(boolean retryable, boolean mayHaveBeenProcessed) {
 			this.retryable = retryable;
+			this.mayHaveBeenProcessed = mayHaveBeenProcessed;
+		}
+
+		/**
+		 * Whether the provider may have processed (and counted) the request's tokens: then
+		 * the attempt's estimate stays in the window, else it is given back.
+		 * @return whether it may have
+		 */
+		public boolean mayHaveBeenProcessed() {
+			return this.mayHaveBeenProcessed;
 		}
 
 		/**
@@ -64,7 +116,7 @@ public record Failure(Kind kind, @Nullable Duration retryAfter) {
 		 * @return the name
 		 */
 		public String tag() {
-			return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+			return name().toLowerCase(Locale.ROOT).replace('_', '-');
 		}
 
 	}

@@ -1,5 +1,7 @@
 package io.github.airouter.routing;
 
+import java.io.InterruptedIOException;
+import java.nio.channels.ClosedByInterruptException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
@@ -18,10 +20,15 @@ import io.github.airouter.usage.UsageStore;
 /**
  * What a failed attempt means for its deployment: classifies the provider's exception, and
  * decides whether the deployment cools down. A 429 cools it down for the provider's
- * Retry-After, else {@link RouterPolicy#cooldownTime()}; other retryable failures count
+ * Retry-After, else {@link RouterPolicy#cooldownTime()}; a misconfigured deployment (401,
+ * 403, 404) for {@link RouterPolicy#misconfiguredCooldown()}; other retryable failures count
  * towards {@link RouterPolicy#allowedFails()} within a minute, and the failure that completes
  * that count cools it down for {@link RouterPolicy#cooldownTime()}. Cooldowns go to the usage
  * store, so that they hold for every instance sharing it.
+ * <p>
+ * An interrupted caller is not a failure of the deployment: whatever the client library made
+ * of the interrupt (an I/O error, a timeout), the attempt is {@link Failure.Kind#CANCELLED},
+ * is not retried, cools nothing down, and the caller's thread keeps its interrupt flag.
  *
  * @author airouter
  */
@@ -53,18 +60,49 @@ final class FailureTracker {
 	}
 
 	/**
-	 * Record a failed attempt: classify it, tell the listeners, and cool the deployment down
-	 * if the failure calls for it.
+	 * What a failed attempt means: {@link Failure.Kind#CANCELLED} when the caller's thread
+	 * was interrupted (its flag is kept set), else what the classifier says.
+	 * @param cause the provider's exception, {@link #cause(Throwable) unwrapped}
+	 * @return the failure
+	 */
+	Failure classify(Throwable cause) {
+		if (isInterruption(cause)) {
+			// the interrupt is the caller's, whatever the client library made of it: keep it
+			Thread.currentThread().interrupt();
+			return Failure.of(Failure.Kind.CANCELLED);
+		}
+		try {
+			return this.classifier.classify(cause);
+		}
+		catch (RuntimeException ex) {
+			logger.debug("The failure classifier failed; the failure surfaces unchanged", ex);
+			return Failure.of(Failure.Kind.NOT_RETRYABLE);
+		}
+	}
+
+	/**
+	 * Record a classified failure: tell the listeners, and cool the deployment down if the
+	 * failure calls for it. A cancelled attempt is not the deployment's failure: the
+	 * listeners hear of it, and nothing else happens.
 	 * @param deployment the deployment that failed
 	 * @param stats what this instance has seen of it
-	 * @param cause the provider's exception, {@link #cause(Throwable) unwrapped}
-	 * @return what the failure means for routing
+	 * @param failure what the failure means
+	 * @param cause the provider's exception
 	 */
-	Failure failed(Deployment deployment, DeploymentStats stats, Throwable cause) {
-		Failure failure = classify(cause);
-		stats.noted(failure.kind().tag() + ": " + cause.getClass().getSimpleName());
+	void record(Deployment deployment, DeploymentStats stats, Failure failure, Throwable cause) {
+		if (failure.kind() == Failure.Kind.CANCELLED) {
+			this.listeners.onFailure(deployment, failure, cause);
+			return;
+		}
+		stats.noted(failure.kind().tag() + ": " + cause.getClass().getSimpleName()
+				+ ((failure.status() > 0) ? " " + failure.status() : ""));
 		this.listeners.onFailure(deployment, failure, cause);
-		if (failure.kind() == Failure.Kind.RATE_LIMITED) {
+		if (failure.kind() == Failure.Kind.MISCONFIGURED) {
+			coolDown(deployment, this.policy.misconfiguredCooldown(), failure.kind(),
+					"it answered " + ((failure.status() > 0) ? failure.status() : "that it is misconfigured")
+							+ ": check its key, its role assignments and its deployment name");
+		}
+		else if (failure.kind() == Failure.Kind.RATE_LIMITED) {
 			Duration retryAfter = failure.retryAfter();
 			boolean asked = retryAfter != null && !retryAfter.isNegative() && !retryAfter.isZero();
 			coolDown(deployment, asked ? retryAfter : this.policy.cooldownTime(), failure.kind(),
@@ -74,17 +112,6 @@ final class FailureTracker {
 				&& times(deployment).completesCount(this.clock.millis())) {
 			coolDown(deployment, this.policy.cooldownTime(), failure.kind(),
 					this.policy.allowedFails() + " failures within a minute, the last: " + failure.kind().tag());
-		}
-		return failure;
-	}
-
-	private Failure classify(Throwable cause) {
-		try {
-			return this.classifier.classify(cause);
-		}
-		catch (RuntimeException ex) {
-			logger.debug("The failure classifier failed; the failure surfaces unchanged", ex);
-			return Failure.of(Failure.Kind.NOT_RETRYABLE);
 		}
 	}
 
@@ -100,6 +127,29 @@ final class FailureTracker {
 		logger.warn("Deployment " + deployment.id() + " of model '" + deployment.modelName() + "' cools down for "
 				+ duration.toMillis() + " ms after " + reason);
 		this.listeners.onCooldown(deployment, duration, cause, reason);
+	}
+
+	/**
+	 * Whether an attempt ended because the caller's thread was interrupted: the thread's flag
+	 * is set (a blocking read the interrupt could not stop ends later, as a timeout), or the
+	 * exception says so (an interrupt seen by the I/O layer, which may have cleared the flag).
+	 */
+	static boolean isInterruption(Throwable cause) {
+		if (Thread.currentThread().isInterrupted()) {
+			return true;
+		}
+		for (Throwable current = cause; current != null; current = current.getCause()) {
+			if (current instanceof InterruptedException || current instanceof ClosedByInterruptException) {
+				return true;
+			}
+			if (current.getClass() == InterruptedIOException.class && "interrupted".equals(current.getMessage())) {
+				return true;
+			}
+			if (current.getCause() == current) {
+				break;
+			}
+		}
+		return false;
 	}
 
 	/**

@@ -1,6 +1,7 @@
 package io.github.airouter.routing;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -9,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
@@ -18,6 +20,7 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 import io.github.airouter.deployment.Deployment;
 import io.github.airouter.deployment.ModelGroup;
@@ -250,7 +253,8 @@ public final class Router {
 	 * stream is subscribed to. Until the first element reaches the caller, a failure is
 	 * retried and falls back like a call (with the deployment's stream timeout as the limit
 	 * for the first element); after it, the failure reaches the caller and nothing is
-	 * replayed. The reservation is reconciled with the last token count the stream reported
+	 * replayed. Once begun, a stream is held to the deployment's idle timeout between
+	 * elements and to its maximum duration, if any, never to the timeout of a call. The reservation is reconciled with the last token count the stream reported
 	 * (the estimate stands if it reported none or was cancelled), and released if an attempt
 	 * fails before its first element.
 	 * @param <T> the element type
@@ -280,10 +284,7 @@ public final class Router {
 			}
 			Deployment deployment = attempt.deployment();
 			AtomicReference<@Nullable TokenUsage> reported = new AtomicReference<>();
-			Flux<T> source = Flux.defer(() -> call.apply(deployment));
-			if (deployment.streamTimeout() != null) {
-				source = source.timeout(Mono.delay(deployment.streamTimeout()), (element) -> Mono.never());
-			}
+			Flux<T> source = limited(Flux.defer(() -> call.apply(deployment)), deployment);
 			// the attempt settles before the terminal signal travels on, so a caller that has
 			// seen the stream end also sees its usage counted
 			return source.doOnNext((element) -> {
@@ -303,6 +304,33 @@ public final class Router {
 					return streamAttempts(plan, call, reportedTokens);
 				});
 		});
+	}
+
+	/**
+	 * A stream held to the deployment's time limits: its first element within the stream
+	 * timeout, each next one within the idle timeout of the one before, and all of it within
+	 * the maximum duration, when those are set; no limit on a stream that keeps sending
+	 * otherwise. A stream the router gives up on is cancelled off the timer's thread, since a
+	 * client may block while it closes its connection.
+	 */
+	private static <T> Flux<T> limited(Flux<T> stream, Deployment deployment) {
+		Flux<T> source = stream.cancelOn(Schedulers.boundedElastic());
+		Duration first = deployment.streamTimeout();
+		Duration idle = deployment.streamIdleTimeout();
+		if (first != null || idle != null) {
+			source = source.timeout((first != null) ? Mono.delay(first) : Mono.never(),
+					(element) -> (idle != null) ? Mono.delay(idle) : Mono.never());
+		}
+		Duration max = deployment.streamMaxDuration();
+		if (max != null) {
+			AtomicBoolean expired = new AtomicBoolean();
+			source = source.takeUntilOther(Mono.delay(max).doOnNext((tick) -> expired.set(true)))
+				.concatWith(Mono.defer(() -> expired.get()
+						? Mono.error(new StreamTimeoutException("The stream took longer than its maximum duration of "
+								+ max.toMillis() + " ms", null))
+						: Mono.empty()));
+		}
+		return source;
 	}
 
 	/**

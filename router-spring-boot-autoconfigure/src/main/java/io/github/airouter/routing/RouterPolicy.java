@@ -18,11 +18,14 @@ import java.util.Map;
  * long for the model's context window
  * @param defaultFallbacks model groups to try for a group that has no fallbacks of its own
  * @param maxFallbacks most fallback hops one call may take
+ * @param misconfiguredCooldown how long a deployment cools down after it answered 401, 403 or
+ * 404 (a wrong key, a missing role assignment, a deployment that does not exist); zero for
+ * no such cooldown
  * @author airouter
  */
 public record RouterPolicy(int numRetries, Duration cooldownTime, int allowedFails,
 		Map<String, List<String>> fallbacks, Map<String, List<String>> contextWindowFallbacks,
-		List<String> defaultFallbacks, int maxFallbacks) {
+		List<String> defaultFallbacks, int maxFallbacks, Duration misconfiguredCooldown) {
 
 	public RouterPolicy {
 		if (numRetries < 0) {
@@ -33,6 +36,10 @@ public record RouterPolicy(int numRetries, Duration cooldownTime, int allowedFai
 		}
 		if (cooldownTime.isNegative()) {
 			throw new IllegalArgumentException("cooldownTime must not be negative, was " + cooldownTime);
+		}
+		if (misconfiguredCooldown.isNegative()) {
+			throw new IllegalArgumentException(
+					"misconfiguredCooldown must not be negative, was " + misconfiguredCooldown);
 		}
 		if (maxFallbacks < 0) {
 			throw new IllegalArgumentException("maxFallbacks must not be negative, was " + maxFallbacks);
@@ -49,7 +56,7 @@ public record RouterPolicy(int numRetries, Duration cooldownTime, int allowedFai
 	 * @return the policy
 	 */
 	public static RouterPolicy none() {
-		return new RouterPolicy(0, Duration.ZERO, 0, Map.of(), Map.of(), List.of(), 0);
+		return new RouterPolicy(0, Duration.ZERO, 0, Map.of(), Map.of(), List.of(), 0, Duration.ZERO);
 	}
 
 }

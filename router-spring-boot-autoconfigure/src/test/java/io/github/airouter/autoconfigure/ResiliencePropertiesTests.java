@@ -51,7 +51,7 @@ class ResiliencePropertiesTests {
 		this.runner.withPropertyValues(MODELS).run((context) -> {
 			assertThat(context).hasNotFailed();
 			assertThat(context.getBean(Router.class).policy()).isEqualTo(
-					new RouterPolicy(2, Duration.ofSeconds(5), 3, Map.of(), Map.of(), List.of(), 5));
+					new RouterPolicy(2, Duration.ofSeconds(5), 3, Map.of(), Map.of(), List.of(), 5, Duration.ofSeconds(60)));
 			assertThat(context.getBean(RouterModelList.class).deployments()).allSatisfy((deployment) -> {
 				assertThat(deployment.timeout()).isEqualTo(Duration.ofSeconds(60));
 				assertThat(deployment.streamTimeout()).isEqualTo(Duration.ofSeconds(60));
@@ -195,7 +195,7 @@ class ResiliencePropertiesTests {
 		properties.getFallbacks().put("gpt-4o-mini", List.of("gpt-4o"));
 		RouterModelList modelList = RouterModelList.of(properties, NO_ENVIRONMENT);
 		assertThat(modelList.policy()).isEqualTo(new RouterPolicy(0, Duration.ofMillis(1500), 1,
-				Map.of("gpt-4o-mini", List.of("gpt-4o")), Map.of(), List.of(), 0));
+				Map.of("gpt-4o-mini", List.of("gpt-4o")), Map.of(), List.of(), 0, Duration.ofSeconds(60)));
 	}
 
 	// ---- mistakes, one per property
@@ -332,7 +332,7 @@ class ResiliencePropertiesTests {
 	private static RouterPolicy expectedPolicy() {
 		return new RouterPolicy(4, Duration.ofSeconds(12), 7,
 				Map.of("gpt-4o", List.of("gpt-4o-mini", "gpt-4o-128k"), "gpt-4o-mini", List.of("gpt-4o")),
-				Map.of("gpt-4o", List.of("gpt-4o-128k")), List.of("gpt-4o-mini"), 2);
+				Map.of("gpt-4o", List.of("gpt-4o-128k")), List.of("gpt-4o-mini"), 2, Duration.ofSeconds(60));
 	}
 
 	private static InvalidRouterConfigurationException invalid(RouterProperties properties) {

@@ -12,10 +12,13 @@ import java.time.ZoneOffset;
 import com.openai.core.http.Headers;
 import com.openai.errors.BadRequestException;
 import com.openai.errors.InternalServerException;
+import com.openai.errors.NotFoundException;
 import com.openai.errors.OpenAIInvalidDataException;
 import com.openai.errors.OpenAIIoException;
+import com.openai.errors.PermissionDeniedException;
 import com.openai.errors.RateLimitException;
 import com.openai.errors.SseException;
+import com.openai.errors.UnauthorizedException;
 import com.openai.errors.UnexpectedStatusCodeException;
 import com.openai.models.ErrorObject;
 import org.junit.jupiter.api.Test;
@@ -40,40 +43,40 @@ class OpenAiFailureClassifierTests {
 	void a429WaitsForRetryAfterMsRatherThanRetryAfter() {
 		Failure failure = this.classifier
 			.classify(rateLimited(Headers.builder().put("retry-after-ms", "2500").put("retry-after", "7").build()));
-		assertThat(failure).isEqualTo(new Failure(Kind.RATE_LIMITED, Duration.ofMillis(2500)));
+		assertThat(failure).isEqualTo(new Failure(Kind.RATE_LIMITED, Duration.ofMillis(2500), 429));
 	}
 
 	@Test
 	void a429WaitsForRetryAfterInSeconds() {
 		Failure failure = this.classifier.classify(rateLimited(Headers.builder().put("Retry-After", "7").build()));
-		assertThat(failure).isEqualTo(new Failure(Kind.RATE_LIMITED, Duration.ofSeconds(7)));
+		assertThat(failure).isEqualTo(new Failure(Kind.RATE_LIMITED, Duration.ofSeconds(7), 429));
 	}
 
 	@Test
 	void a429WaitsUntilTheHttpDateOfRetryAfter() {
 		Failure failure = this.classifier
 			.classify(rateLimited(Headers.builder().put("Retry-After", "Wed, 02 Dec 2026 14:00:42 GMT").build()));
-		assertThat(failure).isEqualTo(new Failure(Kind.RATE_LIMITED, Duration.ofSeconds(42)));
+		assertThat(failure).isEqualTo(new Failure(Kind.RATE_LIMITED, Duration.ofSeconds(42), 429));
 	}
 
 	@Test
 	void a429WithARetryAfterDateAlreadyPastWaitsNothing() {
 		Failure failure = this.classifier
 			.classify(rateLimited(Headers.builder().put("Retry-After", "Wed, 02 Dec 2026 13:59:00 GMT").build()));
-		assertThat(failure).isEqualTo(new Failure(Kind.RATE_LIMITED, Duration.ZERO));
+		assertThat(failure).isEqualTo(new Failure(Kind.RATE_LIMITED, Duration.ZERO, 429));
 	}
 
 	@Test
 	void a429WithARetryAfterMsThatIsNotANumberWaitsForRetryAfter() {
 		Failure failure = this.classifier
 			.classify(rateLimited(Headers.builder().put("retry-after-ms", "soon").put("retry-after", "3").build()));
-		assertThat(failure).isEqualTo(new Failure(Kind.RATE_LIMITED, Duration.ofSeconds(3)));
+		assertThat(failure).isEqualTo(new Failure(Kind.RATE_LIMITED, Duration.ofSeconds(3), 429));
 	}
 
 	@Test
 	void a429WithoutRetryAfterAsksForNoParticularWait() {
 		Failure failure = this.classifier.classify(rateLimited(Headers.builder().build()));
-		assertThat(failure).isEqualTo(new Failure(Kind.RATE_LIMITED, null));
+		assertThat(failure).isEqualTo(new Failure(Kind.RATE_LIMITED, null, 429));
 	}
 
 	@Test
@@ -83,7 +86,7 @@ class OpenAiFailureClassifierTests {
 			.headers(Headers.builder().build())
 			.error(error("Request timed out.", "timeout", null))
 			.build();
-		assertThat(this.classifier.classify(timeout)).isEqualTo(Failure.of(Kind.TIMEOUT));
+		assertThat(this.classifier.classify(timeout)).isEqualTo(Failure.of(Kind.TIMEOUT, 408));
 	}
 
 	@Test
@@ -93,7 +96,7 @@ class OpenAiFailureClassifierTests {
 			.headers(Headers.builder().build())
 			.error(error("The service is temporarily unavailable.", "server_error", null))
 			.build();
-		assertThat(this.classifier.classify(unavailable)).isEqualTo(Failure.of(Kind.SERVER_ERROR));
+		assertThat(this.classifier.classify(unavailable)).isEqualTo(Failure.of(Kind.SERVER_ERROR, 503));
 	}
 
 	@Test
@@ -143,7 +146,7 @@ class OpenAiFailureClassifierTests {
 	void a400WithTheContextLengthCodeExceedsTheContextWindow() {
 		BadRequestException tooLong = badRequest(error("Please reduce the length of the messages.",
 				"invalid_request_error", "context_length_exceeded"));
-		assertThat(this.classifier.classify(tooLong)).isEqualTo(Failure.of(Kind.CONTEXT_WINDOW_EXCEEDED));
+		assertThat(this.classifier.classify(tooLong)).isEqualTo(Failure.of(Kind.CONTEXT_WINDOW_EXCEEDED, 400));
 	}
 
 	@Test
@@ -151,14 +154,52 @@ class OpenAiFailureClassifierTests {
 		// Azure's older API versions say it only in the message
 		BadRequestException tooLong = badRequest(error("This model's maximum context length is 8192 tokens. "
 				+ "However, your messages resulted in 9000 tokens.", "invalid_request_error", null));
-		assertThat(this.classifier.classify(tooLong)).isEqualTo(Failure.of(Kind.CONTEXT_WINDOW_EXCEEDED));
+		assertThat(this.classifier.classify(tooLong)).isEqualTo(Failure.of(Kind.CONTEXT_WINDOW_EXCEEDED, 400));
 	}
 
 	@Test
 	void anyOther400IsTheCallersErrorAndNotRetried() {
 		BadRequestException invalid = badRequest(
 				error("Invalid value for 'temperature'.", "invalid_request_error", "invalid_value"));
-		assertThat(this.classifier.classify(invalid)).isEqualTo(Failure.of(Kind.NOT_RETRYABLE));
+		assertThat(this.classifier.classify(invalid)).isEqualTo(Failure.of(Kind.NOT_RETRYABLE, 400));
+	}
+
+	@Test
+	void aWrongKeyIsAMisconfiguredDeployment() {
+		// the router chose the key: a 401 is never the caller's fault
+		UnauthorizedException wrongKey = UnauthorizedException.builder()
+			.headers(Headers.builder().build())
+			.error(error("Access denied due to invalid subscription key or wrong API endpoint.", "invalid_request_error",
+					"401"))
+			.build();
+		assertThat(this.classifier.classify(wrongKey)).isEqualTo(Failure.of(Kind.MISCONFIGURED, 401));
+	}
+
+	@Test
+	void aMissingRoleAssignmentIsAMisconfiguredDeployment() {
+		PermissionDeniedException noRole = PermissionDeniedException.builder()
+			.headers(Headers.builder().build())
+			.error(error("The principal lacks the data action Microsoft.CognitiveServices/accounts/OpenAI/"
+					+ "deployments/chat/completions/action.", "invalid_request_error", "PermissionDenied"))
+			.build();
+		assertThat(this.classifier.classify(noRole)).isEqualTo(Failure.of(Kind.MISCONFIGURED, 403));
+	}
+
+	@Test
+	void aDeploymentThatDoesNotExistIsMisconfigured() {
+		NotFoundException missing = NotFoundException.builder()
+			.headers(Headers.builder().build())
+			.error(error("The API deployment for this resource does not exist.", "invalid_request_error",
+					"DeploymentNotFound"))
+			.build();
+		assertThat(this.classifier.classify(missing)).isEqualTo(Failure.of(Kind.MISCONFIGURED, 404));
+	}
+
+	@Test
+	void aModelNotFoundCodeIsMisconfiguredWhateverItsStatus() {
+		BadRequestException unknownModel = badRequest(
+				error("The model `gpt-4o-eu` does not exist.", "invalid_request_error", "model_not_found"));
+		assertThat(this.classifier.classify(unknownModel)).isEqualTo(Failure.of(Kind.MISCONFIGURED, 400));
 	}
 
 	@Test

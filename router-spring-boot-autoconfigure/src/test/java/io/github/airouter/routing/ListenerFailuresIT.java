@@ -174,7 +174,7 @@ class ListenerFailuresIT {
 				.strategy(RoutingStrategy.USAGE_BASED)
 				.usageStore(store)
 				.policy(new RouterPolicy(1, Duration.ofSeconds(5), 3, Map.of("A", List.of("B")), Map.of(), List.of(),
-						5))
+						5, Duration.ofSeconds(60)))
 				.failureClassifier(new TestClassifier())
 				.listener(new Throwing())
 				.listener(recorder)

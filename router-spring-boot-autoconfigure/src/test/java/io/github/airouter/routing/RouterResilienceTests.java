@@ -57,7 +57,7 @@ class RouterResilienceTests {
 	// ---- retries
 
 	@Test
-	void aServerErrorIsRetriedOnAnotherDeploymentAndOnlyTheSuccessCostsTokens() {
+	void aServerErrorIsRetriedOnAnotherDeploymentAndKeepsItsEstimateAsTheProviderMayHaveCountedIt() {
 		Deployment a = deployment("a", "gpt-4o");
 		Deployment b = deployment("b", "gpt-4o");
 		Router router = router(policy(2), a, b);
@@ -67,9 +67,20 @@ class RouterResilienceTests {
 		assertThat(result).isEqualTo("served by " + this.calls.get(1));
 		Deployment failed = byId(this.calls.get(0), a, b);
 		Deployment served = byId(this.calls.get(1), a, b);
-		assertThat(this.store.usage(failed)).isEqualTo(new WindowUsage(1, 0));
+		// a 5xx may come after the provider accepted the prompt: its estimate stays counted
+		assertThat(this.store.usage(failed)).isEqualTo(new WindowUsage(1, ESTIMATE));
 		assertThat(this.store.usage(served)).isEqualTo(new WindowUsage(1, REPORTED));
 		assertThat(this.store.cooldownRemaining(failed)).isZero();
+	}
+
+	@Test
+	void aRateLimitedAttemptGivesItsTokensBackAsTheProviderRefusedIt() {
+		Deployment a = deployment("a", "gpt-4o");
+		Deployment b = deployment("b", "gpt-4o");
+		Router router = router(policy(2), a, b);
+		router.call(group(router, "gpt-4o"), ESTIMATE, failFirst(1, () -> new Status(429)), (response) -> REPORTED);
+		Deployment refused = byId(this.calls.get(0), a, b);
+		assertThat(this.store.usage(refused)).isEqualTo(new WindowUsage(1, 0));
 	}
 
 	@Test
@@ -151,7 +162,7 @@ class RouterResilienceTests {
 	void a429WithoutRetryAfterCoolsTheDeploymentDownForTheCooldownTime() {
 		Deployment a = deployment("a", "gpt-4o");
 		Deployment b = deployment("b", "gpt-4o");
-		Router router = router(new RouterPolicy(2, Duration.ofSeconds(7), 3, Map.of(), Map.of(), List.of(), 5), a, b);
+		Router router = router(new RouterPolicy(2, Duration.ofSeconds(7), 3, Map.of(), Map.of(), List.of(), 5, Duration.ofSeconds(60)), a, b);
 		router.call(group(router, "gpt-4o"), ESTIMATE, failFirst(1, () -> new Status(429)), (r) -> REPORTED);
 		Deployment cooled = byId(this.calls.get(0), a, b);
 		assertThat(this.store.cooldownRemaining(cooled)).isEqualTo(Duration.ofSeconds(7));
@@ -165,7 +176,7 @@ class RouterResilienceTests {
 	@Test
 	void allowedFailsWithinAMinuteCoolTheDeploymentDown() {
 		Deployment a = deployment("a", "gpt-4o");
-		Router router = router(new RouterPolicy(0, Duration.ofSeconds(10), 3, Map.of(), Map.of(), List.of(), 5), a);
+		Router router = router(new RouterPolicy(0, Duration.ofSeconds(10), 3, Map.of(), Map.of(), List.of(), 5, Duration.ofSeconds(60)), a);
 		ModelGroup group = group(router, "gpt-4o");
 		for (int i = 0; i < 3; i++) {
 			if (i > 0) {
@@ -186,7 +197,7 @@ class RouterResilienceTests {
 	@Test
 	void allowedFailsSpreadOverMoreThanAMinuteDoNotCoolTheDeploymentDown() {
 		Deployment a = deployment("a", "gpt-4o");
-		Router router = router(new RouterPolicy(0, Duration.ofSeconds(10), 3, Map.of(), Map.of(), List.of(), 5), a);
+		Router router = router(new RouterPolicy(0, Duration.ofSeconds(10), 3, Map.of(), Map.of(), List.of(), 5, Duration.ofSeconds(60)), a);
 		ModelGroup group = group(router, "gpt-4o");
 		for (int i = 0; i < 3; i++) {
 			if (i > 0) {
@@ -209,7 +220,7 @@ class RouterResilienceTests {
 	void rateLimitsDoNotCountTowardsAllowedFails() {
 		// allowed-fails counts failures other than 429 (RouterPolicy, router.allowed-fails)
 		Deployment a = deployment("a", "gpt-4o");
-		Router router = router(new RouterPolicy(0, Duration.ofSeconds(10), 2, Map.of(), Map.of(), List.of(), 5), a);
+		Router router = router(new RouterPolicy(0, Duration.ofSeconds(10), 2, Map.of(), Map.of(), List.of(), 5, Duration.ofSeconds(60)), a);
 		ModelGroup group = group(router, "gpt-4o");
 		assertThatExceptionOfType(Status.class).isThrownBy(() -> router.call(group, ESTIMATE,
 				failAll((id) -> new Status(429, Duration.ofSeconds(1))), (r) -> REPORTED));
@@ -299,7 +310,7 @@ class RouterResilienceTests {
 	@Test
 	void maxFallbacksBoundsTheHops() {
 		Map<String, List<String>> chain = Map.of("A", List.of("B"), "B", List.of("C"));
-		Router oneHop = router(new RouterPolicy(2, Duration.ofSeconds(5), 3, chain, Map.of(), List.of(), 1),
+		Router oneHop = router(new RouterPolicy(2, Duration.ofSeconds(5), 3, chain, Map.of(), List.of(), 1, Duration.ofSeconds(60)),
 				deployment("a1", "A"), deployment("b1", "B"), deployment("c1", "C"));
 		assertThatExceptionOfType(Status.class)
 			.isThrownBy(() -> oneHop.call(group(oneHop, "A"), ESTIMATE,
@@ -308,7 +319,7 @@ class RouterResilienceTests {
 		assertThat(this.calls).containsExactly("a1", "b1");
 		this.calls.clear();
 		this.thrown.clear();
-		Router noHop = router(new RouterPolicy(2, Duration.ofSeconds(5), 3, chain, Map.of(), List.of(), 0),
+		Router noHop = router(new RouterPolicy(2, Duration.ofSeconds(5), 3, chain, Map.of(), List.of(), 0, Duration.ofSeconds(60)),
 				deployment("a1", "A"), deployment("b1", "B"), deployment("c1", "C"));
 		assertThatExceptionOfType(Status.class)
 			.isThrownBy(() -> noHop.call(group(noHop, "A"), ESTIMATE,
@@ -320,7 +331,7 @@ class RouterResilienceTests {
 	@Test
 	void defaultFallbacksServeAModelWithoutFallbacksOfItsOwn() {
 		Router router = router(
-				new RouterPolicy(2, Duration.ofSeconds(5), 3, Map.of("B", List.of("C")), Map.of(), List.of("D"), 5),
+				new RouterPolicy(2, Duration.ofSeconds(5), 3, Map.of("B", List.of("C")), Map.of(), List.of("D"), 5, Duration.ofSeconds(60)),
 				deployment("a1", "A"), deployment("b1", "B"), deployment("c1", "C"), deployment("d1", "D"));
 		Function<Deployment, String> failingAOrB = failWhere(
 				(id) -> (id.equals("a1") || id.equals("b1")) ? new Status(500, id) : null);
@@ -337,7 +348,7 @@ class RouterResilienceTests {
 	void aPromptTooLongGoesToTheContextWindowFallbacksOnly() {
 		Router router = router(
 				new RouterPolicy(2, Duration.ofSeconds(5), 3, Map.of("A", List.of("B")), Map.of("A", List.of("BIG")),
-						List.of("B"), 5),
+						List.of("B"), 5, Duration.ofSeconds(60)),
 				deployment("a1", "A"), deployment("a2", "A"), deployment("b1", "B"), deployment("big1", "BIG"));
 		String result = router.call(group(router, "A"), ESTIMATE,
 				failWhere((id) -> id.startsWith("a") ? new ContextTooLong() : null), (r) -> REPORTED);
@@ -498,7 +509,7 @@ class RouterResilienceTests {
 		assertThat(this.calls).hasSize(2).doesNotHaveDuplicates();
 		Deployment failed = byId(this.calls.get(0), a, b);
 		Deployment served = byId(this.calls.get(1), a, b);
-		assertThat(this.store.usage(failed)).isEqualTo(new WindowUsage(1, 0));
+		assertThat(this.store.usage(failed)).isEqualTo(new WindowUsage(1, 400));
 		assertThat(this.store.usage(served)).isEqualTo(new WindowUsage(1, 250));
 		assertThat(this.recorder.events).contains("failure " + failed.id() + " server-error")
 			.endsWith("completed gpt-4o in 2 attempts");
@@ -548,7 +559,8 @@ class RouterResilienceTests {
 		StepVerifier.create(stream).expectNext(7L).expectComplete().verify(Duration.ofSeconds(5));
 		assertThat(this.calls).hasSize(2).doesNotHaveDuplicates();
 		Deployment silent = byId(this.calls.get(0), a, b);
-		assertThat(this.store.usage(silent)).isEqualTo(new WindowUsage(1, 0));
+		// a timeout may come after the provider accepted the prompt: its estimate stays counted
+		assertThat(this.store.usage(silent)).isEqualTo(new WindowUsage(1, 400));
 		assertThat(this.recorder.events).contains("failure " + silent.id() + " timeout");
 		assertThat(this.recorder.failures).hasSize(1).first().isInstanceOf(StreamTimeoutException.class);
 		assertThat(router.stats(silent).inFlight()).isZero();
@@ -613,7 +625,7 @@ class RouterResilienceTests {
 	}
 
 	private static RouterPolicy policy(int numRetries) {
-		return new RouterPolicy(numRetries, Duration.ofSeconds(5), 3, Map.of(), Map.of(), List.of(), 5);
+		return new RouterPolicy(numRetries, Duration.ofSeconds(5), 3, Map.of(), Map.of(), List.of(), 5, Duration.ofSeconds(60));
 	}
 
 	private static RouterPolicy fallbacks(Map<String, List<String>> fallbacks) {
@@ -621,7 +633,7 @@ class RouterResilienceTests {
 	}
 
 	private static RouterPolicy fallbacks(Map<String, List<String>> fallbacks, int numRetries) {
-		return new RouterPolicy(numRetries, Duration.ofSeconds(5), 3, fallbacks, Map.of(), List.of(), 5);
+		return new RouterPolicy(numRetries, Duration.ofSeconds(5), 3, fallbacks, Map.of(), List.of(), 5, Duration.ofSeconds(60));
 	}
 
 	private static ModelGroup group(Router router, String name) {
