@@ -51,7 +51,7 @@ class ResiliencePropertiesTests {
 		this.runner.withPropertyValues(MODELS).run((context) -> {
 			assertThat(context).hasNotFailed();
 			assertThat(context.getBean(Router.class).policy()).isEqualTo(
-					new RouterPolicy(2, Duration.ofSeconds(5), 3, Map.of(), Map.of(), List.of(), 5, Duration.ofSeconds(60)));
+					RouterPolicy.builder().numRetries(2).cooldownTime(Duration.ofSeconds(5)).allowedFails(3).maxFallbacks(5).misconfiguredCooldown(Duration.ofSeconds(60)).build());
 			assertThat(context.getBean(RouterModelList.class).deployments()).allSatisfy((deployment) -> {
 				assertThat(deployment.timeout()).isEqualTo(Duration.ofSeconds(60));
 				assertThat(deployment.streamTimeout()).isEqualTo(Duration.ofSeconds(60));
@@ -194,8 +194,7 @@ class ResiliencePropertiesTests {
 		properties.setMaxFallbacks(0);
 		properties.getFallbacks().put("gpt-4o-mini", List.of("gpt-4o"));
 		RouterModelList modelList = RouterModelList.of(properties, NO_ENVIRONMENT);
-		assertThat(modelList.policy()).isEqualTo(new RouterPolicy(0, Duration.ofMillis(1500), 1,
-				Map.of("gpt-4o-mini", List.of("gpt-4o")), Map.of(), List.of(), 0, Duration.ofSeconds(60)));
+		assertThat(modelList.policy()).isEqualTo(RouterPolicy.builder().numRetries(0).cooldownTime(Duration.ofMillis(1500)).allowedFails(1).fallbacks(Map.of("gpt-4o-mini", List.of("gpt-4o"))).maxFallbacks(0).misconfiguredCooldown(Duration.ofSeconds(60)).build());
 	}
 
 	// ---- mistakes, one per property
@@ -330,9 +329,7 @@ class ResiliencePropertiesTests {
 	// ---- helpers
 
 	private static RouterPolicy expectedPolicy() {
-		return new RouterPolicy(4, Duration.ofSeconds(12), 7,
-				Map.of("gpt-4o", List.of("gpt-4o-mini", "gpt-4o-128k"), "gpt-4o-mini", List.of("gpt-4o")),
-				Map.of("gpt-4o", List.of("gpt-4o-128k")), List.of("gpt-4o-mini"), 2, Duration.ofSeconds(60));
+		return RouterPolicy.builder().numRetries(4).cooldownTime(Duration.ofSeconds(12)).allowedFails(7).fallbacks(Map.of("gpt-4o", List.of("gpt-4o-mini", "gpt-4o-128k"), "gpt-4o-mini", List.of("gpt-4o"))).contextWindowFallbacks(Map.of("gpt-4o", List.of("gpt-4o-128k"))).defaultFallbacks(List.of("gpt-4o-mini")).maxFallbacks(2).misconfiguredCooldown(Duration.ofSeconds(60)).build();
 	}
 
 	private static InvalidRouterConfigurationException invalid(RouterProperties properties) {
