@@ -8,11 +8,14 @@
 --
 -- A deployment's usage is one hash: fields r<slot> and t<slot> hold the requests and tokens of
 -- one second (slot = second mod 61), rq and tk their running totals over the window, cur the
--- newest second, pt the tokens reserved by calls not yet settled (part of tk, never more). A
--- second's usage counts until second + 61 begins: for 60 to 61 seconds, so no 60-second window
--- ever exceeds a limit. A deployment's cooldown is a key whose value is the time (ms) the
--- cooldown ends. Every key of one call carries the group's hash tag (one Redis Cluster slot)
--- and a TTL. Nothing secret is stored: deployment ids and numbers.
+-- newest second, p<slot> the part of t<slot> reserved by calls not yet settled (present only
+-- while some are). A second's usage counts until second + 61 begins: for 60 to 61 seconds, so no
+-- 60-second window ever exceeds a limit. Pending tokens leave with their second, so a settlement
+-- that never arrives (lost during an outage, or its instance stopped) is forgotten with it.
+-- (A field pt, the running total of pending tokens in earlier versions, is deleted when met.)
+-- A deployment's cooldown is a key whose value is the time (ms) the cooldown ends. Every key of
+-- one call carries the group's hash tag (one Redis Cluster slot) and a TTL. Nothing secret is
+-- stored: deployment ids and numbers.
 --
 -- Every command:
 --   ARGV[1] the command, ARGV[2] now in ms, or '' to read Redis TIME (one clock for every
@@ -31,7 +34,7 @@
 --           or {0, ms until the first could take the call or -1 for never, candidates cooling}
 -- settle    KEYS[1] usage hash; ARGV[4] slot second, ARGV[5] token delta, ARGV[6] tokens the
 --           settled reservations had reserved (no longer pending)
---           -> 1 if the delta was applied, 0 if the slot had left the window
+--           -> 1 if applied, 0 if the slot had left the window (with its pending tokens)
 -- usage     KEYS[1] usage hash -> {requests, tokens, pending tokens}
 -- calibrate KEYS[1] usage hash; ARGV[4] rpm, ARGV[5] tpm, ARGV[6] remaining requests,
 --           ARGV[7] remaining tokens (-1: not configured / not reported). Raises the window so
@@ -58,11 +61,10 @@ local now = now_ms()
 local sec = math.floor(now / 1000)
 local ttl = tonumber(ARGV[3])
 
--- Moves a usage hash to second sec, dropping the seconds that leave the window; pending tokens
--- stay within the tokens left. Returns the newest second, the requests and the tokens in the
--- window.
+-- Moves a usage hash to second sec, dropping the seconds that leave the window with their
+-- pending tokens. Returns the newest second, the requests and the tokens in the window.
 local function advance(key)
-  local head = redis.call('HMGET', key, 'cur', 'rq', 'tk', 'pt')
+  local head = redis.call('HMGET', key, 'cur', 'rq', 'tk')
   local cur = tonumber(head[1])
   if cur == nil then
     return sec, 0, 0
@@ -86,10 +88,26 @@ local function advance(key)
     rq = rq - (tonumber(old[i]) or 0)
     tk = tk - (tonumber(old[i + 1]) or 0)
   end
-  local pt = math.min(tonumber(head[4]) or 0, tk)
+  for s = cur + 1, sec do
+    fields[#fields + 1] = 'p' .. (s % SLOTS)
+  end
+  fields[#fields + 1] = 'pt'
   redis.call('HDEL', key, unpack(fields))
-  redis.call('HSET', key, 'cur', sec, 'rq', rq, 'tk', tk, 'pt', pt)
+  redis.call('HSET', key, 'cur', sec, 'rq', rq, 'tk', tk)
   return sec, rq, tk
+end
+
+-- The tokens reserved and not yet settled in the window whose newest second is cur.
+local function pending(key, cur)
+  local fields = {}
+  for s = cur - SLOTS + 1, cur do
+    fields[#fields + 1] = 'p' .. (s % SLOTS)
+  end
+  local sum = 0
+  for _, value in ipairs(redis.call('HMGET', key, unpack(fields))) do
+    sum = sum + (tonumber(value) or 0)
+  end
+  return sum
 end
 
 -- Milliseconds until a call fits on a deployment, or -1 if it never can.
@@ -218,7 +236,9 @@ if command == 'admit' then
   redis.call('HINCRBY', key, 't' .. slot, tokens)
   redis.call('HINCRBY', key, 'rq', 1)
   redis.call('HINCRBY', key, 'tk', tokens)
-  redis.call('HINCRBY', key, 'pt', tokens)
+  if tokens > 0 then
+    redis.call('HINCRBY', key, 'p' .. slot, tokens)
+  end
   redis.call('HSET', key, 'cur', cur)
   redis.call('PEXPIRE', key, ttl)
   return { 1, chosen, cur }
@@ -230,20 +250,25 @@ if command == 'settle' then
   local delta = tonumber(ARGV[5])
   local reserved = tonumber(ARGV[6])
   local cur = advance(key)
-  local pending = tonumber(redis.call('HGET', key, 'pt'))
-  if pending ~= nil then
-    redis.call('HSET', key, 'pt', math.max(0, pending - reserved))
-  end
   if slot_second > cur or slot_second <= cur - SLOTS then
     return 0
   end
-  local field = 't' .. (slot_second % SLOTS)
-  local have = tonumber(redis.call('HGET', key, field))
+  local slot = slot_second % SLOTS
+  local field, pending_field = 't' .. slot, 'p' .. slot
+  local values = redis.call('HMGET', key, field, pending_field)
+  local have = tonumber(values[1])
   if have == nil then
     return 0
   end
-  if delta < -have then
-    delta = -have
+  -- what stays pending in the slot; the slot's tokens never go below it
+  local left = math.max(0, (tonumber(values[2]) or 0) - reserved)
+  if left > 0 then
+    redis.call('HSET', key, pending_field, left)
+  else
+    redis.call('HDEL', key, pending_field)
+  end
+  if delta < left - have then
+    delta = left - have
   end
   redis.call('HINCRBY', key, field, delta)
   redis.call('HINCRBY', key, 'tk', delta)
@@ -253,9 +278,8 @@ end
 
 if command == 'usage' then
   local key = KEYS[1]
-  local _, rq, tk = advance(key)
-  local pending = tonumber(redis.call('HGET', key, 'pt')) or 0
-  return { rq, tk, pending }
+  local cur, rq, tk = advance(key)
+  return { rq, tk, pending(key, cur) }
 end
 
 if command == 'calibrate' then
@@ -264,7 +288,7 @@ if command == 'calibrate' then
   local left_r, left_t = tonumber(ARGV[6]), tonumber(ARGV[7])
   local cur, rq, tk = advance(key)
   local add_r = (rpm >= 0 and left_r >= 0) and math.max(0, rpm - left_r - rq) or 0
-  local settled = math.max(0, tk - (tonumber(redis.call('HGET', key, 'pt')) or 0))
+  local settled = math.max(0, tk - pending(key, cur))
   local add_t = (tpm >= 0 and left_t >= 0) and math.max(0, tpm - left_t - settled) or 0
   if add_r == 0 and add_t == 0 then
     return 0

@@ -194,11 +194,8 @@ public final class InMemoryUsageStore implements UsageStore {
 		Deployment deployment = reservation.deployment();
 		Lane lane = lane(deployment.modelName());
 		synchronized (lane) {
-			SlidingWindow window = lane.window(deployment.id(), Math.floorDiv(this.clock.millis(), 1000));
-			window.settled(reservation.tokens());
-			if (delta != 0) {
-				window.adjustTokens(reservation.slot(), delta);
-			}
+			lane.window(deployment.id(), Math.floorDiv(this.clock.millis(), 1000))
+				.settle(reservation.slot(), reservation.tokens(), delta);
 		}
 	}
 

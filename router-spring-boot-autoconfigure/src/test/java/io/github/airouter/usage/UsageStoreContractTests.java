@@ -526,8 +526,8 @@ public abstract class UsageStoreContractTests {
 		// the old call's estimate left the window with its slot; the recent one's is pending
 		assertThat(this.store.usage(a)).isEqualTo(new WindowUsage(1, 40, 40));
 		reconcile(old, 100_000);
-		assertThat(this.store.usage(a).requests()).isEqualTo(1);
-		assertThat(this.store.usage(a).tokens()).isEqualTo(40);
+		// nor what is pending: the old call's estimate left with its slot, the recent one's stays
+		assertThat(this.store.usage(a)).isEqualTo(new WindowUsage(1, 40, 40));
 		reconcile(recent, 60);
 		assertThat(this.store.usage(a)).isEqualTo(new WindowUsage(1, 60, 0));
 	}
@@ -548,6 +548,23 @@ public abstract class UsageStoreContractTests {
 		assertThat(this.store.usage(a)).isEqualTo(new WindowUsage(3, 200, 0));
 	}
 
+	@Test
+	void aReservationNeverSettledStopsBeingPendingWhenItsSlotLeavesTheWindow() {
+		Deployment a = deployment("a", null, 100_000L);
+		ModelGroup group = group(a);
+		// never settled: its settlement was lost, or its instance stopped before the call ended
+		admit(group, 30_000);
+		this.clock.setSecond(1_030);
+		reconcile(admit(group, 1_000).reservation(), 1_000);
+		assertThat(this.store.usage(a)).isEqualTo(new WindowUsage(2, 31_000, 30_000));
+		this.clock.setSecond(1_061);
+		assertThat(this.store.usage(a)).isEqualTo(new WindowUsage(1, 1_000, 0));
+		// the provider counts the same 1,000 tokens: calibration has nothing to add
+		this.store.calibrate(a, null, 99_000L);
+		settled();
+		assertThat(this.store.usage(a)).isEqualTo(new WindowUsage(1, 1_000, 0));
+	}
+
 	// ---- calibration from provider headers
 
 	@Test
@@ -565,6 +582,29 @@ public abstract class UsageStoreContractTests {
 		assertThat(this.store.usage(a)).isEqualTo(new WindowUsage(10, 9_715, 0));
 		assertThat(admit(group, 286).isAdmitted()).isFalse();
 		assertThat(admit(group, 285).isAdmitted()).isTrue();
+	}
+
+	@Test
+	void aLostReservationInflatesCalibrationOnlyWhileItsSlotIsInTheWindow() {
+		Deployment a = deployment("a", null, 100_000L);
+		ModelGroup group = group(a);
+		// a reservation of 30,000 tokens whose settlement is lost
+		admit(group, 30_000);
+		this.clock.setSecond(1_030);
+		reconcile(admit(group, 30_000).reservation(), 30_000);
+		// the lost reservation has left the window; the provider counts the call of second
+		// 1030 and 6,100 tokens of other applications
+		this.clock.setSecond(1_061);
+		this.store.calibrate(a, null, 63_900L);
+		settled();
+		assertThat(this.store.usage(a)).isEqualTo(new WindowUsage(1, 36_100, 0));
+		// the call has left both windows: the provider counts the 6,100 tokens alone, and so
+		// does the window (not 36,100: the lost 30,000 held as pending under it for good)
+		this.clock.setSecond(1_091);
+		this.store.calibrate(a, null, 93_900L);
+		settled();
+		assertThat(this.store.usage(a)).isEqualTo(new WindowUsage(0, 6_100, 0));
+		assertThat(admit(group, 93_900).isAdmitted()).isTrue();
 	}
 
 	@Test

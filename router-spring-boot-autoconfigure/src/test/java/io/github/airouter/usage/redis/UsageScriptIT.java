@@ -103,10 +103,32 @@ class UsageScriptIT {
 		this.clock.setSecond(1_000.5);
 		assertThat(admit(300, this.a)).isEqualTo(new AdmitResult.Admitted(this.a, 1_000));
 		Map<String, String> hash = redis.commands((c) -> c.hgetall("test:{gpt-4o}:usage:a"));
-		// slot = second mod 61, beside the running totals, the newest second and the pending tokens
-		assertThat(hash).containsOnly(Map.entry("r24", "1"), Map.entry("t24", "300"), Map.entry("rq", "1"),
-				Map.entry("tk", "300"), Map.entry("pt", "300"), Map.entry("cur", "1000"));
+		// slot = second mod 61: requests, tokens and the tokens pending; the running totals and
+		// the newest second beside them
+		assertThat(hash).containsOnly(Map.entry("r24", "1"), Map.entry("t24", "300"), Map.entry("p24", "300"),
+				Map.entry("rq", "1"), Map.entry("tk", "300"), Map.entry("cur", "1000"));
 		assertThat(this.script.usage(this.a)).isEqualTo(new WindowUsage(1, 300, 300));
+	}
+
+	@Test
+	void aSlotKeepsAPendingFieldOnlyWhileSomethingInItIsPending() {
+		AdmitResult.Admitted first = (AdmitResult.Admitted) admit(300, this.a);
+		admit(200, this.a);
+		// an earlier version's running total of pending tokens
+		redis.commands((c) -> c.hset("test:{gpt-4o}:usage:a", "pt", "90000"));
+		UsageScript.Batch batch = this.script.batch();
+		batch.settle(this.script.now(), this.a, first.slot(), -100, 300);
+		this.script.send(batch);
+		assertThat(hash()).containsEntry("t24", "400").containsEntry("p24", "200");
+		batch = this.script.batch();
+		batch.settle(this.script.now(), this.a, first.slot(), 0, 200);
+		this.script.send(batch);
+		assertThat(hash()).containsEntry("t24", "400").doesNotContainKey("p24");
+		assertThat(this.script.usage(this.a)).isEqualTo(new WindowUsage(2, 400, 0));
+		// moving the window drops the old total with the seconds it passes
+		this.clock.setSecond(1_001);
+		assertThat(this.script.usage(this.a)).isEqualTo(new WindowUsage(2, 400, 0));
+		assertThat(hash()).containsOnlyKeys("r24", "t24", "rq", "tk", "cur");
 	}
 
 	@Test
@@ -274,6 +296,10 @@ class UsageScriptIT {
 					}
 				}
 			});
+	}
+
+	private static Map<String, String> hash() {
+		return redis.commands((c) -> c.hgetall("test:{gpt-4o}:usage:a"));
 	}
 
 	private static String value(String key) {
