@@ -184,12 +184,11 @@ public final class RedisUsageStore implements SharedUsageStore, AutoCloseable {
 	}
 
 	/**
-	 * Queue the correction for the background thread (off the caller's path), and apply it
-	 * to the fallback store too.
+	 * Queue the correction for the background thread (off the caller's path). The in-memory
+	 * copy used during an outage is not calibrated: see {@link OutageFallback}.
 	 */
 	@Override
 	public void calibrate(Deployment deployment, @Nullable Long remainingRequests, @Nullable Long remainingTokens) {
-		this.fallback.calibrate(deployment, remainingRequests, remainingTokens);
 		this.settlements.calibrate(deployment, remainingRequests, remainingTokens);
 	}
 
