@@ -13,9 +13,12 @@
 -- 60-second window ever exceeds a limit. Pending tokens leave with their second, so a settlement
 -- that never arrives (lost during an outage, or its instance stopped) is forgotten with it.
 -- (A field pt, the running total of pending tokens in earlier versions, is deleted when met.)
--- A deployment's cooldown is a key whose value is the time (ms) the cooldown ends. Every key of
--- one call carries the group's hash tag (one Redis Cluster slot) and a TTL. Nothing secret is
--- stored: deployment ids and numbers.
+-- A deployment's cooldown is a key whose value is a number: its integer part is the time (ms)
+-- the cooldown ends, its one decimal why it started (1 rate limited, 2 failures, 3
+-- misconfigured), e.g. 1030000.1. Earlier versions wrote the end alone, which reads as reason 0
+-- (unknown), and read this value as the end, to the millisecond. Every key of one call carries
+-- the group's hash tag (one Redis Cluster slot) and a TTL. Nothing secret is stored: deployment
+-- ids and numbers.
 --
 -- Every command:
 --   ARGV[1] the command, ARGV[2] now in ms, or '' to read Redis TIME (one clock for every
@@ -41,9 +44,10 @@
 --           that limit - usage <= remaining, counting tokens against settled usage (reservations
 --           in flight are estimates their calls will replace); never lowers it
 --           -> 1 if the window was raised, else 0
--- cool      KEYS[1] cooldown key; ARGV[4] duration in ms. Keeps a cooldown that ends later; a
---           duration <= 0 changes nothing -> ms the cooldown has left
--- cooling   KEYS[1] cooldown key -> ms the cooldown has left, 0 when none
+-- cool      KEYS[1] cooldown key; ARGV[4] duration in ms, ARGV[5] reason (1 to 9). Keeps a
+--           cooldown that ends as late or later, with its reason; a duration <= 0 changes
+--           nothing -> ms the cooldown has left
+-- cooling   KEYS[1] cooldown key -> {ms the cooldown has left, its reason}, {0, 0} when none
 -- beat      KEYS[1] instances sorted set; ARGV[4] instance id, ARGV[5] ms after which a silent
 --           instance is gone -> the number of live instances
 
@@ -60,6 +64,19 @@ end
 local now = now_ms()
 local sec = math.floor(now / 1000)
 local ttl = tonumber(ARGV[3])
+
+-- When the cooldown held in a cooldown key's value ends (ms), 0 for none.
+local function cooldown_end(value)
+  return math.floor(tonumber(value) or 0)
+end
+
+-- Why the cooldown held in a cooldown key's value started: its one decimal, 0 when absent.
+local function cooldown_reason(value)
+  if type(value) ~= 'string' then
+    return 0
+  end
+  return tonumber(string.match(value, '%.(%d)$')) or 0
+end
 
 -- Moves a usage hash to second sec, dropping the seconds that leave the window with their
 -- pending tokens. Returns the newest second, the requests and the tokens in the window.
@@ -203,7 +220,7 @@ if command == 'admit' then
     local base = 8 + (i - 1) * stride
     local rpm, tpm = tonumber(ARGV[base]), tonumber(ARGV[base + 1])
     local cur, rq, tk = advance(KEYS[i])
-    local cooling = (tonumber(untils[i]) or 0) - now
+    local cooling = cooldown_end(untils[i]) - now
     fits[i] = cooling <= 0 and (rpm < 0 or rq + 1 <= rpm) and (tpm < 0 or tk + tokens <= tpm)
     weights[i] = tonumber(ARGV[base + 2])
     orders[i] = tonumber(ARGV[base + 3])
@@ -306,18 +323,26 @@ end
 if command == 'cool' then
   local key = KEYS[1]
   local duration = tonumber(ARGV[4])
-  local ends = tonumber(redis.call('GET', key)) or 0
+  local reason = tonumber(ARGV[5])
+  if reason == nil or reason < 1 or reason > 9 or reason % 1 ~= 0 then
+    return redis.error_reply('cool expects a reason from 1 to 9, got ' .. tostring(ARGV[5]))
+  end
+  local ends = cooldown_end(redis.call('GET', key))
   if duration > 0 and now + duration > ends then
     ends = now + duration
-    -- the value says when the cooldown ends; the expiry only cleans up, a TTL later
-    redis.call('SET', key, ends, 'PX', ends - now + ttl)
+    -- the value says when the cooldown ends and why; the expiry only cleans up, a TTL later
+    redis.call('SET', key, string.format('%d.%d', ends, reason), 'PX', ends - now + ttl)
   end
   return math.max(0, ends - now)
 end
 
 if command == 'cooling' then
-  local ends = tonumber(redis.call('GET', KEYS[1])) or 0
-  return math.max(0, ends - now)
+  local value = redis.call('GET', KEYS[1])
+  local left = cooldown_end(value) - now
+  if left <= 0 then
+    return { 0, 0 }
+  end
+  return { left, cooldown_reason(value) }
 end
 
 if command == 'beat' then

@@ -13,6 +13,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import io.github.airouter.deployment.Deployment;
+import io.github.airouter.usage.Cooldown;
 import io.github.airouter.usage.UsageStore;
 
 /**
@@ -96,7 +97,8 @@ final class FailureTracker {
 		if (duration.isZero() || duration.isNegative()) {
 			return;
 		}
-		this.usageStore.coolDown(deployment, duration);
+		this.usageStore.coolDown(deployment, duration,
+				(cause == Failure.Kind.RATE_LIMITED) ? Cooldown.Reason.RATE_LIMITED : Cooldown.Reason.FAILURES);
 		logger.warn("Deployment " + deployment.id() + " of model '" + deployment.modelName() + "' cools down for "
 				+ duration.toMillis() + " ms after " + reason);
 		this.listeners.onCooldown(deployment, duration, cause, reason);

@@ -18,6 +18,7 @@ import io.github.airouter.deployment.Deployment;
 import io.github.airouter.deployment.Limits;
 import io.github.airouter.deployment.ModelGroup;
 import io.github.airouter.usage.Admission;
+import io.github.airouter.usage.Cooldown;
 import io.github.airouter.usage.InMemoryUsageStore;
 import io.github.airouter.usage.Reservation;
 import io.github.airouter.usage.WindowUsage;
@@ -148,12 +149,12 @@ final class OutageFallback implements RedisAvailability.OutageListener {
 		return true;
 	}
 
-	void coolDown(Deployment deployment, Duration duration) {
-		this.memory.coolDown(deployment, duration);
+	void coolDown(Deployment deployment, Duration duration, Cooldown.Reason reason) {
+		this.memory.coolDown(deployment, duration, reason);
 	}
 
-	Duration cooldownRemaining(Deployment deployment) {
-		return this.memory.cooldownRemaining(deployment);
+	Cooldown cooldown(Deployment deployment) {
+		return this.memory.cooldown(deployment);
 	}
 
 	WindowUsage usage(Deployment deployment) {

@@ -33,6 +33,7 @@ import io.github.airouter.routing.NoDeploymentAvailableException;
 import io.github.airouter.testsupport.FakeProvider;
 import io.github.airouter.testsupport.TestRedis;
 import io.github.airouter.usage.Admission;
+import io.github.airouter.usage.Cooldown;
 import io.github.airouter.usage.UsageStore;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -208,6 +209,36 @@ class RedisUsageStoreIT {
 				.get(0);
 			// on Redis TIME, shared: what is left of the 30 s instance a entered
 			assertThat(storeB.cooldownRemaining(cooled)).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(30));
+		}));
+	}
+
+	@Test
+	void whyADeploymentCoolsDownIsSharedWithEveryInstance() throws Exception {
+		TestRedis redis = redis(false);
+		// one failure other than a 429 is enough to cool a deployment down
+		ApplicationContextRunner runner = instance(redis, "rpm", 100, "router.model-list[0].order=1",
+				"router.model-list[1].order=2", "router.model-list[2].order=3", "router.allowed-fails=1",
+				"router.cooldown-time=40s");
+		this.provider.enqueue("/openai/deployments/chat-0",
+				FakeProvider.error(429, "rate_limit_exceeded", null, "slow down").setHeader("Retry-After", "30"));
+		this.provider.enqueue("/openai/deployments/chat-1",
+				FakeProvider.error(500, "server_error", null, "try again"));
+		runner.run((a) -> runner.run((b) -> {
+			// instance a meets a 429 on chat-0, a 500 on chat-1, and is answered by chat-2
+			a.getBean(RoutingChatModel.class).call(new Prompt("Hello"));
+			assertThat(this.provider.requestsTo("/openai/deployments/chat-2")).hasSize(1);
+			// instance b, which saw neither, reads both cooldowns and why
+			List<Deployment> deployments = b.getBean(io.github.airouter.routing.Router.class)
+				.group("gpt-35-turbo", io.github.airouter.deployment.ModelMode.CHAT)
+				.deployments();
+			RedisUsageStore storeB = storeOf(b);
+			Cooldown limited = storeB.cooldown(deployments.get(0));
+			assertThat(limited.reason()).isEqualTo(Cooldown.Reason.RATE_LIMITED);
+			assertThat(limited.remaining()).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(30));
+			Cooldown failing = storeB.cooldown(deployments.get(1));
+			assertThat(failing.reason()).isEqualTo(Cooldown.Reason.FAILURES);
+			assertThat(failing.remaining()).isGreaterThan(Duration.ofSeconds(30)).isLessThanOrEqualTo(Duration.ofSeconds(40));
+			assertThat(storeB.cooldown(deployments.get(2))).isEqualTo(Cooldown.NONE);
 		}));
 	}
 
