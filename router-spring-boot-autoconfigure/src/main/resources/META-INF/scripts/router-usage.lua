@@ -13,6 +13,10 @@
 -- 60-second window ever exceeds a limit. Pending tokens leave with their second, so a settlement
 -- that never arrives (lost during an outage, or its instance stopped) is forgotten with it.
 -- (A field pt, the running total of pending tokens in earlier versions, is deleted when met.)
+-- A hash holds 3 fields, 2 per second used and 1 per second whose calls are still pending: 125
+-- with every second used and nothing pending, up to 186 (Redis 7 keeps a hash of at most 128
+-- fields as a listpack, about 1 KB here, by default: hash-max-listpack-entries).
+--
 -- A deployment's cooldown is a key whose value is a number: its integer part is the time (ms)
 -- the cooldown ends, its one decimal why it started (1 rate limited, 2 failures, 3
 -- misconfigured), e.g. 1030000.1. Earlier versions wrote the end alone, which reads as reason 0
