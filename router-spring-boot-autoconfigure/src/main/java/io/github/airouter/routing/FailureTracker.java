@@ -16,6 +16,7 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import io.github.airouter.deployment.Deployment;
+import io.github.airouter.usage.Cooldown;
 import io.github.airouter.usage.UsageStore;
 
 /**
@@ -140,7 +141,8 @@ final class FailureTracker {
 		if (duration.isZero() || duration.isNegative()) {
 			return;
 		}
-		this.usageStore.coolDown(deployment, duration);
+		this.usageStore.coolDown(deployment, duration,
+				(cause == Failure.Kind.RATE_LIMITED) ? Cooldown.Reason.RATE_LIMITED : Cooldown.Reason.FAILURES);
 		logger.warn("Deployment " + deployment.id() + " of model '" + deployment.modelName() + "' cools down for "
 				+ duration.toMillis() + " ms after " + reason);
 		this.listeners.onCooldown(deployment, duration, cause, reason);

@@ -117,29 +117,27 @@ public final class InMemoryUsageStore implements UsageStore {
 		return Admission.unavailable(considered, cooling, Duration.ofMillis(soonest));
 	}
 
-	/**
-	 * {@inheritDoc}
-	 * <p>
-	 * A zero or negative duration changes nothing.
-	 */
 	@Override
-	public void coolDown(Deployment deployment, Duration duration) {
+	public void coolDown(Deployment deployment, Duration duration, Cooldown.Reason reason) {
 		if (duration.isNegative() || duration.isZero()) {
 			return;
 		}
 		Lane lane = lane(deployment.modelName());
 		synchronized (lane) {
-			long until = this.clock.millis() + duration.toMillis();
-			lane.cooldowns.merge(deployment.id(), until, Math::max);
+			Cooling cooling = new Cooling(this.clock.millis() + duration.toMillis(), reason);
+			lane.cooldowns.merge(deployment.id(), cooling,
+					(running, next) -> (next.until() > running.until()) ? next : running);
 		}
 	}
 
 	@Override
-	public Duration cooldownRemaining(Deployment deployment) {
+	public Cooldown cooldown(Deployment deployment) {
 		Lane lane = lane(deployment.modelName());
 		synchronized (lane) {
-			long left = lane.coolingUntil(deployment.id()) - this.clock.millis();
-			return (left > 0) ? Duration.ofMillis(left) : Duration.ZERO;
+			Cooling cooling = lane.cooldowns.get(deployment.id());
+			return (cooling != null)
+					? Cooldown.of(Duration.ofMillis(cooling.until() - this.clock.millis()), cooling.reason())
+					: Cooldown.NONE;
 		}
 	}
 
@@ -194,11 +192,8 @@ public final class InMemoryUsageStore implements UsageStore {
 		Deployment deployment = reservation.deployment();
 		Lane lane = lane(deployment.modelName());
 		synchronized (lane) {
-			SlidingWindow window = lane.window(deployment.id(), Math.floorDiv(this.clock.millis(), 1000));
-			window.settled(reservation.tokens());
-			if (delta != 0) {
-				window.adjustTokens(reservation.slot(), delta);
-			}
+			lane.window(deployment.id(), Math.floorDiv(this.clock.millis(), 1000))
+				.settle(reservation.slot(), reservation.tokens(), delta);
 		}
 	}
 
@@ -227,11 +222,11 @@ public final class InMemoryUsageStore implements UsageStore {
 
 		private final Map<String, SlidingWindow> windows = new HashMap<>();
 
-		private final Map<String, Long> cooldowns = new HashMap<>();
+		private final Map<String, Cooling> cooldowns = new HashMap<>();
 
 		long coolingUntil(String deploymentId) {
-			Long until = this.cooldowns.get(deploymentId);
-			return (until != null) ? until : 0;
+			Cooling cooling = this.cooldowns.get(deploymentId);
+			return (cooling != null) ? cooling.until() : 0;
 		}
 
 		SlidingWindow window(String deploymentId, long nowSecond) {
@@ -240,6 +235,12 @@ public final class InMemoryUsageStore implements UsageStore {
 			return window;
 		}
 
+	}
+
+	/**
+	 * When a deployment's cooldown ends (ms on the store's clock), and why it started.
+	 */
+	private record Cooling(long until, Cooldown.Reason reason) {
 	}
 
 }
