@@ -141,8 +141,11 @@ final class FailureTracker {
 		if (duration.isZero() || duration.isNegative()) {
 			return;
 		}
-		this.usageStore.coolDown(deployment, duration,
-				(cause == Failure.Kind.RATE_LIMITED) ? Cooldown.Reason.RATE_LIMITED : Cooldown.Reason.FAILURES);
+		this.usageStore.coolDown(deployment, duration, switch (cause) {
+			case RATE_LIMITED -> Cooldown.Reason.RATE_LIMITED;
+			case MISCONFIGURED -> Cooldown.Reason.MISCONFIGURED;
+			default -> Cooldown.Reason.FAILURES;
+		});
 		logger.warn("Deployment " + deployment.id() + " of model '" + deployment.modelName() + "' cools down for "
 				+ duration.toMillis() + " ms after " + reason);
 		this.listeners.onCooldown(deployment, duration, cause, reason);
