@@ -18,6 +18,7 @@ import io.github.airouter.autoconfigure.InvalidRouterConfigurationException.Prob
 import io.github.airouter.autoconfigure.RouterProperties.ModelListEntry;
 import io.github.airouter.deployment.Deployment;
 import io.github.airouter.deployment.ModelMode;
+import io.github.airouter.routing.Failure;
 import io.github.airouter.routing.Router;
 import io.github.airouter.routing.RouterPolicy;
 
@@ -84,6 +85,46 @@ class ResiliencePropertiesTests {
 			.run((context) -> {
 				assertThat(context).hasNotFailed();
 				assertThat(context.getBean(Router.class).policy()).isEqualTo(expectedPolicy());
+			});
+	}
+
+	@Test
+	void policiesPerFailureKindBindByKindOrByLiteLlmsNames() {
+		this.runner.withPropertyValues(MODELS)
+			.withPropertyValues("router.retry-policy.misconfigured=0", "router.retry_policy.TimeoutErrorRetries=5",
+					"router.allowed-fails-policy.server-error=10",
+					"router.allowed_fails_policy.AuthenticationErrorAllowedFails=2",
+					"router.content-policy-fallbacks.gpt-4o[0]=gpt-4o-mini")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				RouterPolicy policy = context.getBean(Router.class).policy();
+				assertThat(policy.retryPolicy())
+					.isEqualTo(Map.of(Failure.Kind.MISCONFIGURED, 0, Failure.Kind.TIMEOUT, 5));
+				assertThat(policy.allowedFailsPolicy())
+					.isEqualTo(Map.of(Failure.Kind.SERVER_ERROR, 10, Failure.Kind.MISCONFIGURED, 2));
+				assertThat(policy.contentPolicyFallbacks()).isEqualTo(Map.of("gpt-4o", List.of("gpt-4o-mini")));
+				// kinds the policy leaves alone keep num-retries; a content filter is not retried
+				assertThat(policy.retriesAfter(Failure.Kind.SERVER_ERROR)).isEqualTo(2);
+				assertThat(policy.retriesAfter(Failure.Kind.CONTENT_FILTERED)).isZero();
+			});
+	}
+
+	@Test
+	void aPolicyForAKindItCannotApplyToOrANegativeOneFailsStartUp() {
+		this.runner.withPropertyValues(MODELS)
+			.withPropertyValues("router.retry-policy.client-error=3", "router.allowed-fails-policy.rate-limited=2",
+					"router.retry-policy.timeout=-1")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				Throwable cause = context.getStartupFailure();
+				while (!(cause instanceof InvalidRouterConfigurationException) && cause.getCause() != null) {
+					cause = cause.getCause();
+				}
+				assertThat(cause).isInstanceOf(InvalidRouterConfigurationException.class);
+				assertThat(((InvalidRouterConfigurationException) cause).getProblems()).extracting(Object::toString)
+					.contains("router.retry-policy.client-error names no failure kind the policy applies to",
+							"router.allowed-fails-policy.rate-limited names no failure kind the policy applies to",
+							"router.retry-policy.timeout must not be negative, was -1");
 			});
 	}
 
