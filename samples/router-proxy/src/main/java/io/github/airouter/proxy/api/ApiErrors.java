@@ -36,7 +36,8 @@ import io.github.airouter.routing.UnknownModelException;
 /**
  * What a failed call becomes for the client, in OpenAI's error format:
  * <ul>
- * <li>a malformed request: 400 {@code invalid_request_error};</li>
+ * <li>a malformed request: 400 {@code invalid_request_error}; a body over
+ * {@code router.proxy.max-request-size}: 413 {@code request_too_large};</li>
  * <li>{@link UnknownModelException}: 404 {@code model_not_found};</li>
  * <li>{@link NoDeploymentAvailableException} (every deployment of the model is at its
  * limits or cooling down): 429 {@code rate_limit_exceeded} with {@code Retry-After} in
@@ -99,6 +100,9 @@ public class ApiErrors {
 		Throwable cause = unwrap(failure);
 		if (cause instanceof InvalidRequestException invalid) {
 			return invalid.error();
+		}
+		if (cause instanceof RequestTooLargeException tooLarge) {
+			return tooLarge.error();
 		}
 		if (cause instanceof UnknownModelException unknown) {
 			return new OpenAiError(HttpStatus.NOT_FOUND, unknown.getMessage() + ".", OpenAiError.INVALID_REQUEST,

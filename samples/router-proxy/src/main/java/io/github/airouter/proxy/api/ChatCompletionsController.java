@@ -46,7 +46,7 @@ class ChatCompletionsController {
 
 	@PostMapping("/v1/chat/completions")
 	ResponseEntity<?> create(HttpServletRequest request) {
-		ChatCall call = this.requests.read(JsonFields.object(this.json, request));
+		ChatCall call = this.requests.read(JsonFields.object(this.json, request, this.properties.getMaxRequestSize()));
 		// an unknown name is a 404, even one Spring AI would take for "no model named"
 		this.router.group(call.model(), ModelMode.CHAT);
 		// there is one as soon as the model list has a chat entry

@@ -104,6 +104,15 @@ class ApiErrorsTests {
 	}
 
 	@Test
+	void aBodyOverTheLimitIs413RequestTooLarge() {
+		OpenAiError error = this.errors.of(new RequestTooLargeException(1024));
+		assertThat(error.status().value()).isEqualTo(413);
+		assertThat(error.type()).isEqualTo("invalid_request_error");
+		assertThat(error.code()).isEqualTo("request_too_large");
+		assertThat(error.message()).contains("1024 bytes", "router.proxy.max-request-size");
+	}
+
+	@Test
 	void aProviders429KeepsItsRetryAfterMsOverItsRetryAfter() {
 		// Azure sends both; they disagree here: 2.5 s rounds up to 3, Retry-After says 1
 		RateLimitException provider = RateLimitException.builder()
