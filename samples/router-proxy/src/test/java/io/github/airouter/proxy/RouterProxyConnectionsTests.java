@@ -13,16 +13,20 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import tools.jackson.databind.JsonNode;
 
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import io.github.airouter.proxy.RawHttp.Head;
+import io.github.airouter.proxy.SlowProvider.Drip;
 
 import static io.github.airouter.proxy.RouterProxyApplicationTests.events;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,11 +34,12 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * What the proxy's server spends on a request: a body over the limit is refused before it
- * is read, and a stream waiting for a slow provider holds no server thread. Profile
- * {@code connections-test}
+ * is read, a stream waiting for a slow provider holds no server thread, and a client that
+ * hangs up stops the provider's stream. Profile {@code connections-test}
  * ({@code application-connections-test.yml}): 4 server threads, a 1 KB body limit, and
  * deployments on a {@link SlowProvider}.
  */
+@ExtendWith(OutputCaptureExtension.class)
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 @ActiveProfiles("connections-test")
 class RouterProxyConnectionsTests {
@@ -122,6 +127,27 @@ class RouterProxyConnectionsTests {
 			assertThat(events.get(events.size() - 1)).isEqualTo("[DONE]");
 		}
 		await().atMost(WAIT).until(() -> inFlight(SlowProvider.HELD) == 0);
+	}
+
+	@Test
+	void aClientThatHangsUpCancelsTheProvidersStream(CapturedOutput output) throws Exception {
+		try (RawHttp connection = new RawHttp(this.port, WAIT)) {
+			String body = "{\"model\":\"drip\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true}";
+			connection.send("POST", "/v1/chat/completions", "Authorization: Bearer " + KEY
+					+ "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n", body);
+			assertThat(connection.head().status()).isEqualTo(200);
+			assertThat(connection.readUntil("\n\n")).contains("data: {", "drop ");
+			assertThat(inFlight(SlowProvider.DRIP)).isOne();
+		}
+		// the provider would go on for 30 s: it was cut off, and the router settled the call
+		assertThat(provider.nextDrip(WAIT)).isEqualTo(Drip.CUT);
+		await().atMost(WAIT).until(() -> inFlight(SlowProvider.DRIP) == 0);
+		// nothing more to answer, and nothing to report: the server's notice of the hang-up
+		// is not written to the closed stream or logged as a failure
+		await().during(Duration.ofSeconds(1))
+			.atMost(Duration.ofSeconds(2))
+			.until(() -> !output.getAll().contains("Failed to serve a request")
+					&& !output.getAll().contains("Failure in @ExceptionHandler"));
 	}
 
 	private static void assertTooLarge(RawHttp connection) throws Exception {
