@@ -38,7 +38,8 @@
 --           the fewest tokens in the window (the lowest score), ties broken by the point over
 --           the tied candidates in order: the same steps as io.github.airouter.usage.Selection.
 --           -> {1, candidate (1-based), slot second}
---           or {0, ms until the first could take the call or -1 for never, candidates cooling}
+--           or {0, ms until the first could take the call or -1 for never, candidates cooling,
+--               those of them cooling because they are misconfigured (reason 3)}
 -- settle    KEYS[1] usage hash; ARGV[4] slot second, ARGV[5] token delta, ARGV[6] tokens the
 --           settled reservations had reserved (no longer pending)
 --           -> 1 if applied, 0 if the slot had left the window (with its pending tokens)
@@ -235,11 +236,15 @@ if command == 'admit' then
   if chosen == nil then
     local soonest = -1
     local cooling_count = 0
+    local misconfigured = 0
     for i = 1, n do
       local st = state[i]
       local wait = wait_ms(KEYS[i], st[1], st[2], st[3], st[4], st[5], tokens)
       if st[6] > 0 then
         cooling_count = cooling_count + 1
+        if cooldown_reason(untils[i]) == 3 then
+          misconfigured = misconfigured + 1
+        end
         if wait >= 0 then
           wait = math.max(wait, st[6])
         end
@@ -248,7 +253,7 @@ if command == 'admit' then
         soonest = wait
       end
     end
-    return { 0, soonest, cooling_count }
+    return { 0, soonest, cooling_count, misconfigured }
   end
   local key = KEYS[chosen]
   local cur = state[chosen][1]

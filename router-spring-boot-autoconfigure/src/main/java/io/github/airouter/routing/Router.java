@@ -357,7 +357,8 @@ public final class Router {
 					return attempt;
 				}
 				NoDeploymentAvailableException rejected = new NoDeploymentAvailableException(group.name(),
-						admission.retryAfter().orElse(null), admission.reason());
+						admission.retryAfter().orElse(null), admission.reason(),
+						admission.isEveryDeploymentMisconfigured());
 				plan.rejected(rejected);
 				this.listeners.onRejected(group, rejected);
 			}

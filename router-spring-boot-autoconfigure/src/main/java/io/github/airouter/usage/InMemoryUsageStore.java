@@ -92,6 +92,7 @@ public final class InMemoryUsageStore implements UsageStore {
 		long soonest = -1;
 		int considered = 0;
 		int cooling = 0;
+		int misconfigured = 0;
 		for (Deployment deployment : group.deployments()) {
 			if (excluded.contains(deployment.id())) {
 				continue;
@@ -102,6 +103,9 @@ public final class InMemoryUsageStore implements UsageStore {
 			long coolingFor = lane.coolingUntil(deployment.id()) - nowMillis;
 			if (coolingFor > 0) {
 				cooling++;
+				if (lane.cooldowns.get(deployment.id()).reason() == Cooldown.Reason.MISCONFIGURED) {
+					misconfigured++;
+				}
 				wait = (wait < 0) ? -1 : Math.max(wait, coolingFor);
 			}
 			if (wait >= 0 && (soonest < 0 || wait < soonest)) {
@@ -114,7 +118,7 @@ public final class InMemoryUsageStore implements UsageStore {
 		if (soonest < 0) {
 			return Admission.tooLarge(tokens);
 		}
-		return Admission.unavailable(considered, cooling, Duration.ofMillis(soonest));
+		return Admission.unavailable(considered, cooling, misconfigured, Duration.ofMillis(soonest));
 	}
 
 	@Override

@@ -438,6 +438,36 @@ public abstract class UsageStoreContractTests {
 	}
 
 	@Test
+	void whenEveryDeploymentIsMisconfiguredTheRefusalSaysSo() {
+		Deployment a = unlimited("a");
+		Deployment b = unlimited("b");
+		ModelGroup group = group(a, b);
+		this.store.coolDown(a, Duration.ofSeconds(60), Cooldown.Reason.MISCONFIGURED);
+		this.store.coolDown(b, Duration.ofSeconds(30), Cooldown.Reason.MISCONFIGURED);
+		Admission rejected = admit(group, 10);
+		assertThat(rejected.isEveryDeploymentMisconfigured()).isTrue();
+		assertThat(rejected.retryAfter()).contains(Duration.ofSeconds(30));
+		assertThat(rejected.reason()).isEqualTo("all 2 deployments are misconfigured (they answered 401, 403 or 404: "
+				+ "a wrong key, a missing role assignment or a deployment that does not exist)");
+	}
+
+	@Test
+	void aMisconfiguredDeploymentBesideOthersAtTheirLimitsIsNamedInTheRefusal() {
+		Deployment full = deployment("full", 1L, null);
+		Deployment broken = unlimited("broken");
+		Deployment failing = unlimited("failing");
+		ModelGroup group = group(full, broken, failing);
+		this.store.coolDown(broken, Duration.ofSeconds(60), Cooldown.Reason.MISCONFIGURED);
+		this.store.coolDown(failing, Duration.ofSeconds(5), Cooldown.Reason.FAILURES);
+		assertThat(chosen(group, 1, 0.0)).isEqualTo("full");
+		Admission rejected = admit(group, 1);
+		assertThat(rejected.isEveryDeploymentMisconfigured()).isFalse();
+		assertThat(rejected.retryAfter()).contains(Duration.ofSeconds(5));
+		assertThat(rejected.reason()).isEqualTo("of 3 deployments, 1 at the rpm or tpm limit of the current 60 s "
+				+ "window, 1 cooling down after failures, 1 misconfigured (they answered 401, 403 or 404)");
+	}
+
+	@Test
 	void aDeploymentAtItsLimitAndCoolingDownWaitsForBoth() {
 		Deployment a = deployment("a", 1L, null);
 		ModelGroup group = group(a);

@@ -122,7 +122,8 @@ public final class RedisUsageStore implements SharedUsageStore, AutoCloseable {
 		}
 		AdmitResult.Refused refused = (AdmitResult.Refused) result;
 		return (refused.waitMillis() < 0) ? Admission.tooLarge(tokens)
-				: Admission.unavailable(refused.candidates(), refused.cooling(), Duration.ofMillis(refused.waitMillis()));
+				: Admission.unavailable(refused.candidates(), refused.cooling(), refused.misconfigured(),
+						Duration.ofMillis(refused.waitMillis()));
 	}
 
 	private static int[] candidates(List<Deployment> deployments, Set<String> excluded) {

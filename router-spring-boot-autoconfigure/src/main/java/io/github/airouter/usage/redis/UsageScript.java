@@ -216,7 +216,7 @@ final class UsageScript {
 			System.arraycopy(encoded.constants[i], 0, args, at, STRIDE - 1);
 			args[at + STRIDE - 1] = (byScore) ? arg(scores[i]) : NO_SCORE;
 		}
-		List<?> answer = list(run(true, keys, args), 3);
+		List<?> answer = list(run(true, keys, args), 3, 4);
 		long first = numberIn(answer.get(0));
 		if (first == 1) {
 			int candidate = (int) numberIn(answer.get(1)) - 1;
@@ -225,7 +225,11 @@ final class UsageScript {
 			}
 			return new AdmitResult.Admitted(group.deployments().get(candidates[candidate]), numberIn(answer.get(2)));
 		}
-		return new AdmitResult.Refused(numberIn(answer.get(1)), (int) numberIn(answer.get(2)), n);
+		if (answer.size() != 4) {
+			throw new RedisUnavailableException("unexpected answer " + answer);
+		}
+		return new AdmitResult.Refused(numberIn(answer.get(1)), (int) numberIn(answer.get(2)),
+				(int) numberIn(answer.get(3)), n);
 	}
 
 	/**
@@ -486,7 +490,11 @@ final class UsageScript {
 	// ---- answers
 
 	private static List<?> list(@Nullable Object answer, int size) {
-		if (answer instanceof List<?> list && list.size() == size) {
+		return list(answer, size, size);
+	}
+
+	private static List<?> list(@Nullable Object answer, int smallest, int largest) {
+		if (answer instanceof List<?> list && list.size() >= smallest && list.size() <= largest) {
 			return list;
 		}
 		throw new RedisUnavailableException("unexpected answer " + answer);
@@ -524,9 +532,10 @@ final class UsageScript {
 		 * No candidate could take the call.
 		 * @param waitMillis ms until the first could, or -1 when none ever could
 		 * @param cooling how many candidates cool down
+		 * @param misconfigured how many of those cool down because they are misconfigured
 		 * @param candidates how many candidates there were
 		 */
-		record Refused(long waitMillis, int cooling, int candidates) implements AdmitResult {
+		record Refused(long waitMillis, int cooling, int misconfigured, int candidates) implements AdmitResult {
 		}
 
 	}

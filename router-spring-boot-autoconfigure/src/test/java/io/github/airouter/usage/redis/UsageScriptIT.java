@@ -135,8 +135,10 @@ class UsageScriptIT {
 	@Test
 	void aRefusalSaysWhenAndHowManyCandidatesCoolDown() {
 		this.script.coolDown(this.b, 30_000, Cooldown.Reason.FAILURES);
-		assertThat(admit(1_001, this.a, this.b)).isEqualTo(new AdmitResult.Refused(30_000, 1, 2));
-		assertThat(admit(1_001, this.a)).isEqualTo(new AdmitResult.Refused(-1, 0, 1));
+		assertThat(admit(1_001, this.a, this.b)).isEqualTo(new AdmitResult.Refused(30_000, 1, 0, 2));
+		assertThat(admit(1_001, this.a)).isEqualTo(new AdmitResult.Refused(-1, 0, 0, 1));
+		this.script.coolDown(this.a, 60_000, Cooldown.Reason.MISCONFIGURED);
+		assertThat(admit(1_001, this.a, this.b)).isEqualTo(new AdmitResult.Refused(30_000, 2, 1, 2));
 	}
 
 	@Test
@@ -153,7 +155,7 @@ class UsageScriptIT {
 		this.clock.setSecond(1_029.999);
 		assertThat(this.script.cooldown(this.a))
 			.isEqualTo(new Cooldown(Duration.ofMillis(1), Cooldown.Reason.RATE_LIMITED));
-		assertThat(admit(1, this.a)).isEqualTo(new AdmitResult.Refused(1, 1, 1));
+		assertThat(admit(1, this.a)).isEqualTo(new AdmitResult.Refused(1, 1, 0, 1));
 		this.clock.setSecond(1_030);
 		assertThat(this.script.cooldown(this.a)).isEqualTo(Cooldown.NONE);
 		assertThat(exists("test:{gpt-4o}:cooldown:a")).isOne();
@@ -176,7 +178,7 @@ class UsageScriptIT {
 		redis.commands((commands) -> commands.set("test:{gpt-4o}:cooldown:a", "1004000"));
 		assertThat(this.script.cooldown(this.a))
 			.isEqualTo(new Cooldown(Duration.ofSeconds(4), Cooldown.Reason.FAILURES));
-		assertThat(admit(1, this.a)).isEqualTo(new AdmitResult.Refused(4_000, 1, 1));
+		assertThat(admit(1, this.a)).isEqualTo(new AdmitResult.Refused(4_000, 1, 0, 1));
 	}
 
 	@Test

@@ -81,8 +81,11 @@ class RouterProxyLimitsTests {
 		assertThat(ProxyClient.json(notFound).at("/error/message").asString())
 			.startsWith("Deployment 'azure-eu/no-such-deployment' of model 'missing-deployment' does not exist at its "
 					+ "provider (HTTP 404 DeploymentNotFound: The API deployment for this resource does not exist.)");
-		assertError(client.post("/v1/chat/completions", KEY, azure + ",\"stream\":true}"), 502,
-				"upstream_deployment_not_found");
+		// its only deployment now cools down as misconfigured: still the operator's problem, not the client's
+		HttpResponse<String> streamed = client.post("/v1/chat/completions", KEY, azure + ",\"stream\":true}");
+		assertError(streamed, 502, "upstream_deployment_misconfigured");
+		assertThat(ProxyClient.json(streamed).at("/error/message").asString())
+			.contains("all 1 deployments are misconfigured");
 		HttpResponse<String> openAi = client.post("/v1/chat/completions", KEY,
 				"{\"model\":\"missing-model\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
 		assertError(openAi, 502, "upstream_deployment_not_found");

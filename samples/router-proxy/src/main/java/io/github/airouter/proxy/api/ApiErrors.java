@@ -125,6 +125,12 @@ public class ApiErrors {
 			return new OpenAiError(HttpStatus.NOT_FOUND, unknown.getMessage() + ".", OpenAiError.INVALID_REQUEST,
 					"model", "model_not_found", null);
 		}
+		if (cause instanceof NoDeploymentAvailableException unavailable && unavailable.isEveryDeploymentMisconfigured()) {
+			// not the client's rate: the operator's configuration; asking again will not help soon
+			return new OpenAiError(HttpStatus.BAD_GATEWAY, unavailable.getMessage()
+					+ ". The request is valid; the proxy's operator must fix those deployments in router.model-list.",
+					"server_error", null, "upstream_deployment_misconfigured", null);
+		}
 		if (cause instanceof NoDeploymentAvailableException unavailable) {
 			return new OpenAiError(HttpStatus.TOO_MANY_REQUESTS, unavailable.getMessage() + ".", "rate_limit_exceeded",
 					null, "rate_limit_exceeded", unavailable.getRetryAfter().orElse(null));
