@@ -261,6 +261,9 @@ final class RouterConfigurationValidator {
 	 */
 	private @Nullable EntraIdSettings entraId(String prefix, @Nullable Provider provider, Params params,
 			@Nullable String apiKey) {
+		// secrets are scrubbed from every message, whatever entry or field they end up in
+		secret(params.getAzureAdToken());
+		secret(params.getClientSecret());
 		// as written, so that a value is never shown, in the order the README lists them
 		Map<String, @Nullable String> written = new LinkedHashMap<>();
 		written.put("azure-ad-token", params.getAzureAdToken());
