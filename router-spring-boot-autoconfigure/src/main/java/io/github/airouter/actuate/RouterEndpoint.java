@@ -14,6 +14,7 @@ import io.github.airouter.deployment.Deployment;
 import io.github.airouter.deployment.ModelGroup;
 import io.github.airouter.routing.DeploymentStats;
 import io.github.airouter.routing.Router;
+import io.github.airouter.usage.Cooldown;
 import io.github.airouter.usage.UsageStore;
 import io.github.airouter.usage.WindowUsage;
 
@@ -49,6 +50,7 @@ public class RouterEndpoint {
 			List<DeploymentDescriptor> deployments = new ArrayList<>();
 			for (Deployment deployment : group.deployments()) {
 				WindowUsage usage = store.usage(deployment);
+				Cooldown cooldown = store.cooldown(deployment);
 				DeploymentStats stats = this.router.stats(deployment);
 				long latency = stats.latencyNanos();
 				deployments.add(new DeploymentDescriptor(deployment.id(), deployment.provider().prefix(),
@@ -57,8 +59,9 @@ public class RouterEndpoint {
 						new LimitsDescriptor(deployment.limits().requestsPerMinute(),
 								deployment.limits().tokensPerMinute()),
 						new UsageDescriptor(usage.requests(), usage.tokens()), stats.inFlight(),
-						store.cooldownRemaining(deployment).toMillis(), (latency >= 0) ? latency / 1e6 : null,
-						stats.lastError()));
+						cooldown.remaining().toMillis(),
+						(cooldown.reason() != null) ? lower(cooldown.reason().name()).replace('_', '-') : null,
+						(latency >= 0) ? latency / 1e6 : null, stats.lastError()));
 			}
 			groups.add(new ModelGroupDescriptor(group.name(), lower(group.mode().name()),
 					lower(group.strategy().name()).replace('_', '-'), deployments));
@@ -113,13 +116,16 @@ public class RouterEndpoint {
 	 * @param usage its usage in the current 60-second window
 	 * @param inFlight calls this instance has in flight on it
 	 * @param cooldownRemainingMillis how long it still cools down, 0 when it does not
+	 * @param cooldownReason why it cools down ({@code rate-limited}, {@code failures},
+	 * {@code misconfigured}), or {@code null}
 	 * @param latencyMillis its recent latency (time to first chunk for streams), or
 	 * {@code null} before the first success
 	 * @param lastError the last failure this instance saw, or {@code null}
 	 */
 	public record DeploymentDescriptor(String id, String provider, String target, String apiBaseHost,
 			@Nullable Integer order, @Nullable Integer weight, LimitsDescriptor limits, UsageDescriptor usage,
-			int inFlight, long cooldownRemainingMillis, @Nullable Double latencyMillis, @Nullable String lastError) {
+			int inFlight, long cooldownRemainingMillis, @Nullable String cooldownReason, @Nullable Double latencyMillis,
+			@Nullable String lastError) {
 	}
 
 	/**

@@ -3,6 +3,7 @@ package io.github.airouter.actuate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
@@ -11,10 +12,16 @@ import org.springframework.boot.health.contributor.Health;
 import io.github.airouter.deployment.Deployment;
 import io.github.airouter.deployment.ModelGroup;
 import io.github.airouter.routing.Router;
+import io.github.airouter.usage.Cooldown;
 
 /**
- * UP when every model group has at least one deployment out of cooldown; DOWN otherwise.
- * Details per group: the deployments that can take calls and those cooling down.
+ * The router's health, fit for a readiness probe: DOWN only when some model group cannot
+ * serve and waiting will not change that, because every one of its deployments is
+ * misconfigured (it answered 401, 403 or 404). A group whose deployments are all rate
+ * limited, or cooling down after transient failures, stays UP: its cooldowns end by
+ * themselves, and a shared 429 must not take every instance of an application out of a load
+ * balancer's rotation at once. Details per group: the deployments that can take calls now,
+ * those cooling down, and why each cools down.
  *
  * @author airouter
  */
@@ -33,27 +40,33 @@ public class RouterHealthIndicator extends AbstractHealthIndicator {
 
 	@Override
 	protected void doHealthCheck(Health.Builder builder) {
-		boolean everyGroupServes = true;
+		boolean everyGroupCanServe = true;
 		Map<String, Object> groups = new LinkedHashMap<>();
 		for (ModelGroup group : this.router.groups()) {
 			List<String> available = new ArrayList<>();
 			List<String> coolingDown = new ArrayList<>();
+			Map<String, String> reasons = new LinkedHashMap<>();
+			boolean allMisconfigured = true;
 			for (Deployment deployment : group.deployments()) {
-				if (this.router.usageStore().cooldownRemaining(deployment).isZero()) {
+				Cooldown cooldown = this.router.usageStore().cooldown(deployment);
+				if (!cooldown.isActive()) {
 					available.add(deployment.id());
+					allMisconfigured = false;
+					continue;
 				}
-				else {
-					coolingDown.add(deployment.id());
-				}
+				coolingDown.add(deployment.id());
+				reasons.put(deployment.id(), cooldown.reason().name().toLowerCase(Locale.ROOT).replace('_', '-'));
+				allMisconfigured &= cooldown.reason() == Cooldown.Reason.MISCONFIGURED;
 			}
-			everyGroupServes &= !available.isEmpty();
+			everyGroupCanServe &= !allMisconfigured;
 			Map<String, Object> details = new LinkedHashMap<>();
-			details.put("status", available.isEmpty() ? "DOWN" : "UP");
+			details.put("status", allMisconfigured ? "DOWN" : "UP");
 			details.put("available", available);
 			details.put("coolingDown", coolingDown);
+			details.put("cooldownReasons", reasons);
 			groups.put(group.name(), details);
 		}
-		(everyGroupServes ? builder.up() : builder.down()).withDetail("usageStore", this.router.usageStore().name())
+		(everyGroupCanServe ? builder.up() : builder.down()).withDetail("usageStore", this.router.usageStore().name())
 			.withDetail("modelGroups", groups);
 	}
 

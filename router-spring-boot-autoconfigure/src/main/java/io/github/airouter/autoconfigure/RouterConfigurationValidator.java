@@ -5,12 +5,15 @@ import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Function;
 
 import org.apache.commons.logging.Log;
@@ -29,6 +32,7 @@ import io.github.airouter.deployment.ModelMode;
 import io.github.airouter.deployment.Provider;
 import io.github.airouter.provider.AzureApiVersions;
 import io.github.airouter.provider.EntraIdSettings;
+import io.github.airouter.routing.Failure;
 import io.github.airouter.routing.RouterPolicy;
 
 /**
@@ -42,6 +46,26 @@ import io.github.airouter.routing.RouterPolicy;
  * @author airouter
  */
 final class RouterConfigurationValidator {
+
+	/** The failure kinds a retry policy may set. */
+	private static final Set<Failure.Kind> RETRY_POLICY_KINDS = EnumSet.of(Failure.Kind.RATE_LIMITED,
+			Failure.Kind.SERVER_ERROR, Failure.Kind.TIMEOUT, Failure.Kind.CONNECTION, Failure.Kind.MISCONFIGURED,
+			Failure.Kind.CONTENT_FILTERED);
+
+	/** The failure kinds an allowed-fails policy may count apart: 429s and refusals have no count. */
+	private static final Set<Failure.Kind> ALLOWED_FAILS_POLICY_KINDS = EnumSet.of(Failure.Kind.SERVER_ERROR,
+			Failure.Kind.TIMEOUT, Failure.Kind.CONNECTION, Failure.Kind.MISCONFIGURED);
+
+	/** LiteLLM's RetryPolicy fields, in uniform form, by the kind they mean here. */
+	private static final Map<String, Failure.Kind> LITELLM_RETRY_POLICY = Map.of("ratelimiterrorretries",
+			Failure.Kind.RATE_LIMITED, "internalservererrorretries", Failure.Kind.SERVER_ERROR, "timeouterrorretries",
+			Failure.Kind.TIMEOUT, "authenticationerrorretries", Failure.Kind.MISCONFIGURED,
+			"contentpolicyviolationerrorretries", Failure.Kind.CONTENT_FILTERED);
+
+	/** LiteLLM's AllowedFailsPolicy fields, in uniform form, by the kind they mean here. */
+	private static final Map<String, Failure.Kind> LITELLM_ALLOWED_FAILS_POLICY = Map.of(
+			"internalservererrorallowedfails", Failure.Kind.SERVER_ERROR, "timeouterrorallowedfails",
+			Failure.Kind.TIMEOUT, "authenticationerrorallowedfails", Failure.Kind.MISCONFIGURED);
 
 	private static final Log logger = LogFactory.getLog(RouterConfigurationValidator.class);
 
@@ -136,6 +160,10 @@ final class RouterConfigurationValidator {
 		String defaultEmbeddingModel = defaultModel("router.default-embedding-model",
 				this.properties.getDefaultEmbeddingModel(), entries, ModelMode.EMBEDDING);
 		resilience(entries);
+		Map<Failure.Kind, Integer> retryPolicy = perKind("router.retry-policy", this.properties.getRetryPolicy(),
+				RETRY_POLICY_KINDS, LITELLM_RETRY_POLICY);
+		Map<Failure.Kind, Integer> allowedFailsPolicy = perKind("router.allowed-fails-policy",
+				this.properties.getAllowedFailsPolicy(), ALLOWED_FAILS_POLICY_KINDS, LITELLM_ALLOWED_FAILS_POLICY);
 		redis();
 		if (!this.problems.isEmpty()) {
 			throw failure();
@@ -145,10 +173,20 @@ final class RouterConfigurationValidator {
 					+ String.join(", ", keys.ignored()));
 		}
 		return new RouterModelList(deployments, defaultModel, defaultEmbeddingModel, credentials.apiKeys,
-				credentials.entraId, credentials.entries, new RouterPolicy(this.properties.getNumRetries(), this.properties.getCooldownTime(),
-						this.properties.getAllowedFails(), this.properties.getFallbacks(),
-						this.properties.getContextWindowFallbacks(), this.properties.getDefaultFallbacks(),
-						this.properties.getMaxFallbacks(), this.properties.getMisconfiguredCooldown()));
+				credentials.entraId, credentials.entries,
+				RouterPolicy.builder()
+					.numRetries(this.properties.getNumRetries())
+					.cooldownTime(this.properties.getCooldownTime())
+					.allowedFails(this.properties.getAllowedFails())
+					.fallbacks(this.properties.getFallbacks())
+					.contextWindowFallbacks(this.properties.getContextWindowFallbacks())
+					.contentPolicyFallbacks(this.properties.getContentPolicyFallbacks())
+					.defaultFallbacks(this.properties.getDefaultFallbacks())
+					.maxFallbacks(this.properties.getMaxFallbacks())
+					.misconfiguredCooldown(this.properties.getMisconfiguredCooldown())
+					.retryPolicy(retryPolicy)
+					.allowedFailsPolicy(allowedFailsPolicy)
+					.build());
 	}
 
 	private @Nullable Deployment deployment(int index, ModelListEntry entry, Map<String, Integer> explicitIds,
@@ -411,6 +449,7 @@ final class RouterConfigurationValidator {
 		}
 		fallbacks("router.fallbacks", p.getFallbacks(), modes);
 		fallbacks("router.context-window-fallbacks", p.getContextWindowFallbacks(), modes);
+		fallbacks("router.content-policy-fallbacks", p.getContentPolicyFallbacks(), modes);
 		for (int i = 0; i < p.getDefaultFallbacks().size(); i++) {
 			String target = p.getDefaultFallbacks().get(i);
 			if (!modes.containsKey(target)) {
@@ -418,6 +457,38 @@ final class RouterConfigurationValidator {
 						+ modes.keySet(), "Name the model-name of an entry.");
 			}
 		}
+	}
+
+	/**
+	 * A per-kind policy as the router takes it: each key a failure kind (our name, or
+	 * LiteLLM's), each value not negative.
+	 */
+	private Map<Failure.Kind, Integer> perKind(String property, Map<String, Integer> configured,
+			Set<Failure.Kind> kinds, Map<String, Failure.Kind> liteLlmNames) {
+		Map<Failure.Kind, Integer> policy = new EnumMap<>(Failure.Kind.class);
+		List<String> names = kinds.stream().map(Failure.Kind::tag).toList();
+		configured.forEach((name, value) -> {
+			Failure.Kind kind = kinds.stream()
+				.filter((candidate) -> uniform(candidate.tag()).equals(uniform(name)))
+				.findFirst()
+				.orElseGet(() -> liteLlmNames.get(uniform(name)));
+			if (kind == null) {
+				problem(property + "." + name, "names no failure kind the policy applies to",
+						"Use one of " + names + " (or LiteLLM's name for one of them).");
+			}
+			else if (value == null || value < 0) {
+				problem(property + "." + name, "must not be negative, was " + value,
+						"Set 0 or more, or remove it for the router's general setting.");
+			}
+			else {
+				policy.put(kind, value);
+			}
+		});
+		return policy;
+	}
+
+	private static String uniform(String name) {
+		return name.toLowerCase(Locale.ROOT).replace("-", "").replace("_", "");
 	}
 
 	private void fallbacks(String property, Map<String, List<String>> fallbacks, Map<String, ModelMode> modes) {

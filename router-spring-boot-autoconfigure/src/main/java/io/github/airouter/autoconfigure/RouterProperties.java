@@ -136,6 +136,25 @@ public class RouterProperties {
 	private Map<String, List<String>> contextWindowFallbacks = new LinkedHashMap<>();
 
 	/**
+	 * Models to try when a provider's content filter refuses a prompt, by model name.
+	 */
+	private Map<String, List<String>> contentPolicyFallbacks = new LinkedHashMap<>();
+
+	/**
+	 * Retries after a failure of a kind, instead of num-retries, by kind: rate-limited,
+	 * server-error, timeout, connection, misconfigured or content-filtered (which is not
+	 * retried unless set here); LiteLLM's retry_policy names bind too.
+	 */
+	private Map<String, Integer> retryPolicy = new LinkedHashMap<>();
+
+	/**
+	 * Failures of a kind a deployment may have within a minute before it cools down, counted
+	 * apart from other kinds, instead of allowed-fails, by kind: server-error, timeout,
+	 * connection or misconfigured; LiteLLM's allowed_fails_policy names bind too.
+	 */
+	private Map<String, Integer> allowedFailsPolicy = new LinkedHashMap<>();
+
+	/**
 	 * Models to try for a model that has no fallbacks of its own.
 	 */
 	private List<String> defaultFallbacks = new ArrayList<>();
@@ -281,6 +300,30 @@ public class RouterProperties {
 
 	public void setContextWindowFallbacks(Map<String, List<String>> contextWindowFallbacks) {
 		this.contextWindowFallbacks = contextWindowFallbacks;
+	}
+
+	public Map<String, List<String>> getContentPolicyFallbacks() {
+		return this.contentPolicyFallbacks;
+	}
+
+	public void setContentPolicyFallbacks(Map<String, List<String>> contentPolicyFallbacks) {
+		this.contentPolicyFallbacks = contentPolicyFallbacks;
+	}
+
+	public Map<String, Integer> getRetryPolicy() {
+		return this.retryPolicy;
+	}
+
+	public void setRetryPolicy(Map<String, Integer> retryPolicy) {
+		this.retryPolicy = retryPolicy;
+	}
+
+	public Map<String, Integer> getAllowedFailsPolicy() {
+		return this.allowedFailsPolicy;
+	}
+
+	public void setAllowedFailsPolicy(Map<String, Integer> allowedFailsPolicy) {
+		this.allowedFailsPolicy = allowedFailsPolicy;
 	}
 
 	public List<String> getDefaultFallbacks() {

@@ -11,6 +11,8 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 import com.openai.core.http.Headers;
 import com.openai.errors.OpenAIInvalidDataException;
@@ -36,6 +38,8 @@ import io.github.airouter.routing.StreamTimeoutException;
  * <li>401, 403, 404, and the codes {@code DeploymentNotFound} and {@code model_not_found}:
  * the deployment is misconfigured (the router chose its key, endpoint and deployment name,
  * so the caller cannot be at fault);</li>
+ * <li>400 with code {@code content_filter} (Azure's content filter refused the prompt):
+ * content filtered, with the categories it found;</li>
  * <li>400 with code {@code context_length_exceeded} (or a message saying the prompt exceeds
  * the context length): context window exceeded;</li>
  * <li>an error event inside a stream that began with 200: rate limited or context window
@@ -120,6 +124,10 @@ public class OpenAiFailureClassifier implements FailureClassifier {
 		if (status == 408) {
 			return Failure.of(Kind.TIMEOUT, status);
 		}
+		Map<String, String> filtered = contentFilter(exception);
+		if (filtered != null) {
+			return new Failure(Kind.CONTENT_FILTERED, null, status, filtered);
+		}
 		if (status >= 500) {
 			return Failure.of(Kind.SERVER_ERROR, status);
 		}
@@ -141,6 +149,53 @@ public class OpenAiFailureClassifier implements FailureClassifier {
 			}
 		}
 		return false;
+	}
+
+	/**
+	 * What Azure's content filter found, when it refused the prompt (code
+	 * {@code content_filter}, inner code {@code ResponsibleAIPolicyViolation}): each category
+	 * it filtered with its severity, each detection filter that fired as {@code detected};
+	 * {@code null} when the failure is no content filter's.
+	 */
+	static @Nullable Map<String, String> contentFilter(OpenAIServiceException exception) {
+		Map<?, ?> error = errorObject(exception);
+		Object inner = (error != null) ? error.get("innererror") : null;
+		Map<?, ?> innerError = (inner instanceof Map<?, ?> map) ? map : null;
+		boolean filtered = "content_filter".equalsIgnoreCase(exception.code().orElse(""))
+				|| (innerError != null && "ResponsibleAIPolicyViolation".equals(innerError.get("code")));
+		if (!filtered) {
+			return null;
+		}
+		Map<String, String> categories = new TreeMap<>();
+		Object results = (innerError != null) ? innerError.get("content_filter_result") : null;
+		if (results instanceof Map<?, ?> byCategory) {
+			byCategory.forEach((category, result) -> {
+				if (result instanceof Map<?, ?> verdict) {
+					if (Boolean.TRUE.equals(verdict.get("filtered"))) {
+						Object severity = verdict.get("severity");
+						categories.put(String.valueOf(category), (severity != null) ? String.valueOf(severity) : "filtered");
+					}
+					else if (Boolean.TRUE.equals(verdict.get("detected"))) {
+						categories.put(String.valueOf(category), "detected");
+					}
+				}
+			});
+		}
+		return categories;
+	}
+
+	private static @Nullable Map<?, ?> errorObject(OpenAIServiceException exception) {
+		try {
+			Object body = exception.body().convert(Object.class);
+			if (body instanceof Map<?, ?> map) {
+				Object error = map.get("error");
+				return (error instanceof Map<?, ?> inner) ? inner : map;
+			}
+		}
+		catch (RuntimeException ex) {
+			// an answer that is no JSON object carries no content filter result
+		}
+		return null;
 	}
 
 	/** Azure's DeploymentNotFound and OpenAI's model_not_found, whatever status carries them. */

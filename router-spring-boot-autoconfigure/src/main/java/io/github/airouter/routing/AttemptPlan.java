@@ -19,7 +19,8 @@ import io.github.airouter.deployment.ModelGroup;
  * exhausted or failing. Groups are visited once each, at most
  * {@link RouterPolicy#maxFallbacks()} hops from the group asked for: its fallbacks (or the
  * default fallbacks), breadth-first over every group visited, or its context-window fallbacks
- * after a prompt was too long. Decisions only: admitting and calling are the router's.
+ * after a prompt was too long, or its content-policy fallbacks after a content filter refused
+ * the prompt. Decisions only: admitting and calling are the router's.
  * <p>
  * Not thread-safe: one call's attempts run one after another.
  *
@@ -65,6 +66,8 @@ final class AttemptPlan {
 
 	private boolean contextWindowExceeded;
 
+	private boolean contentFiltered;
+
 	private @Nullable RuntimeException groupFailure;
 
 	private int attempts;
@@ -105,7 +108,7 @@ final class AttemptPlan {
 
 	/** Whether the current group may take another attempt. */
 	boolean mayAttempt() {
-		return !this.groupDone && this.attemptsInGroup <= this.policy.numRetries();
+		return !this.groupDone;
 	}
 
 	/** An attempt was admitted on the current group. */
@@ -131,27 +134,36 @@ final class AttemptPlan {
 	}
 
 	/**
-	 * An attempt before its first result failed.
+	 * An attempt before its first result failed. It is retried on another deployment of the
+	 * group while the group has been retried fewer times than the policy allows after a
+	 * failure of its kind ({@link RouterPolicy#retriesAfter}); then the group is left for its
+	 * fallbacks: context-window fallbacks after a prompt too long, content-policy fallbacks
+	 * after a content filter's refusal, else the ordinary ones.
 	 * @param deployment where
 	 * @param failure what it means
 	 * @param cause the provider's exception
 	 * @return what happens next
 	 */
 	Outcome failed(Deployment deployment, Failure failure, RuntimeException cause) {
-		if (failure.kind() == Failure.Kind.CONTEXT_WINDOW_EXCEEDED) {
-			this.providerFailure = cause;
-			this.groupFailure = cause;
+		Failure.Kind kind = failure.kind();
+		if (kind == Failure.Kind.CANCELLED || kind == Failure.Kind.NOT_RETRYABLE) {
+			return Outcome.SURFACE;
+		}
+		this.providerFailure = (kind == Failure.Kind.CONTENT_FILTERED)
+				? new ContentFilteredException(this.group.name(), failure.details(), cause) : cause;
+		this.groupFailure = cause;
+		if (kind == Failure.Kind.CONTEXT_WINDOW_EXCEEDED) {
 			this.contextWindowExceeded = true;
 			this.groupDone = true;
 			return Outcome.FALL_BACK;
 		}
-		if (!failure.isRetryable()) {
-			return Outcome.SURFACE;
+		if (this.attemptsInGroup - 1 < this.policy.retriesAfter(kind)) {
+			this.excluded.add(deployment.id());
+			return Outcome.RETRY;
 		}
-		this.providerFailure = cause;
-		this.groupFailure = cause;
-		this.excluded.add(deployment.id());
-		return Outcome.RETRY;
+		this.contentFiltered = (kind == Failure.Kind.CONTENT_FILTERED);
+		this.groupDone = true;
+		return Outcome.FALL_BACK;
 	}
 
 	/**
@@ -174,6 +186,9 @@ final class AttemptPlan {
 		if (this.contextWindowExceeded) {
 			candidates.addAll(this.policy.contextWindowFallbacks().getOrDefault(this.group.name(), List.of()));
 		}
+		else if (this.contentFiltered) {
+			candidates.addAll(this.policy.contentPolicyFallbacks().getOrDefault(this.group.name(), List.of()));
+		}
 		else {
 			// breadth-first over the fallbacks of every group visited, in visit order
 			for (String visitedName : this.visited) {
@@ -189,6 +204,7 @@ final class AttemptPlan {
 				this.attemptsInGroup = 0;
 				this.groupDone = false;
 				this.contextWindowExceeded = false;
+				this.contentFiltered = false;
 				this.groupFailure = null;
 				return candidate;
 			}

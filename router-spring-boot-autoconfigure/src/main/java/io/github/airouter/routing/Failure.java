@@ -2,6 +2,7 @@ package io.github.airouter.routing;
 
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 
@@ -11,9 +12,25 @@ import org.jspecify.annotations.Nullable;
  * @param kind the kind of failure
  * @param retryAfter how long the provider asked to wait (for a 429), or {@code null}
  * @param status the provider's HTTP status, or 0 when there was none (an I/O failure, say)
+ * @param details what the provider said about the failure that a caller may act on, e.g. a
+ * content filter's categories and severities ({@code violence -> medium}); never a secret
  * @author airouter
  */
-public record Failure(Kind kind, @Nullable Duration retryAfter, int status) {
+public record Failure(Kind kind, @Nullable Duration retryAfter, int status, Map<String, String> details) {
+
+	public Failure {
+		details = Map.copyOf(details);
+	}
+
+	/**
+	 * A failure with an HTTP status and no details.
+	 * @param kind the kind
+	 * @param retryAfter how long the provider asked to wait, or {@code null}
+	 * @param status the status, or 0
+	 */
+	public Failure(Kind kind, @Nullable Duration retryAfter, int status) {
+		this(kind, retryAfter, status, Map.of());
+	}
 
 	/**
 	 * A failure with no HTTP status.
@@ -21,7 +38,7 @@ public record Failure(Kind kind, @Nullable Duration retryAfter, int status) {
 	 * @param retryAfter how long the provider asked to wait, or {@code null}
 	 */
 	public Failure(Kind kind, @Nullable Duration retryAfter) {
-		this(kind, retryAfter, 0);
+		this(kind, retryAfter, 0, Map.of());
 	}
 
 	/**
@@ -30,7 +47,7 @@ public record Failure(Kind kind, @Nullable Duration retryAfter, int status) {
 	 * @return the failure
 	 */
 	public static Failure of(Kind kind) {
-		return new Failure(kind, null, 0);
+		return new Failure(kind, null, 0, Map.of());
 	}
 
 	/**
@@ -40,7 +57,7 @@ public record Failure(Kind kind, @Nullable Duration retryAfter, int status) {
 	 * @return the failure
 	 */
 	public static Failure of(Kind kind, int status) {
-		return new Failure(kind, null, status);
+		return new Failure(kind, null, status, Map.of());
 	}
 
 	/**
@@ -81,6 +98,14 @@ public record Failure(Kind kind, @Nullable Duration retryAfter, int status) {
 		 */
 		MISCONFIGURED(true, false),
 
+		/**
+		 * A provider's content filter refused the prompt (Azure's {@code content_filter}): the
+		 * group's other deployments would refuse it too, so it is not retried there (unless
+		 * the retry policy says so) and cools nothing down; content-policy fallbacks apply,
+		 * else the caller gets a {@link ContentFilteredException}.
+		 */
+		CONTENT_FILTERED(false, false),
+
 		/** The prompt is longer than the model's context window: context-window fallbacks apply. */
 		CONTEXT_WINDOW_EXCEEDED(false, false),
 
@@ -100,6 +125,15 @@ public record Failure(Kind kind, @Nullable Duration retryAfter, int status) {
 		Kind(boolean retryable, boolean mayHaveBeenProcessed) {
 			this.retryable = retryable;
 			this.mayHaveBeenProcessed = mayHaveBeenProcessed;
+		}
+
+		/**
+		 * Whether a failure of this kind is retried on another deployment of the group (as
+		 * many times as the policy allows).
+		 * @return whether it is
+		 */
+		public boolean isRetryable() {
+			return this.retryable;
 		}
 
 		/**

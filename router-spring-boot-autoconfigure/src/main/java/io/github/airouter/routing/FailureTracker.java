@@ -13,8 +13,10 @@ import java.util.concurrent.TimeoutException;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import io.github.airouter.deployment.Deployment;
+import io.github.airouter.usage.Cooldown;
 import io.github.airouter.usage.UsageStore;
 
 /**
@@ -97,33 +99,53 @@ final class FailureTracker {
 		stats.noted(failure.kind().tag() + ": " + cause.getClass().getSimpleName()
 				+ ((failure.status() > 0) ? " " + failure.status() : ""));
 		this.listeners.onFailure(deployment, failure, cause);
-		if (failure.kind() == Failure.Kind.MISCONFIGURED) {
-			coolDown(deployment, this.policy.misconfiguredCooldown(), failure.kind(),
-					"it answered " + ((failure.status() > 0) ? failure.status() : "that it is misconfigured")
-							+ ": check its key, its role assignments and its deployment name");
-		}
-		else if (failure.kind() == Failure.Kind.RATE_LIMITED) {
+		Failure.Kind kind = failure.kind();
+		if (kind == Failure.Kind.RATE_LIMITED) {
+			// the provider said how long to wait, or that it is saturated: no count to reach
 			Duration retryAfter = failure.retryAfter();
 			boolean asked = retryAfter != null && !retryAfter.isNegative() && !retryAfter.isZero();
-			coolDown(deployment, asked ? retryAfter : this.policy.cooldownTime(), failure.kind(),
+			coolDown(deployment, asked ? retryAfter : this.policy.cooldownTime(), kind,
 					asked ? "a 429 with Retry-After" : "a 429");
 		}
-		else if (failure.isRetryable() && this.policy.allowedFails() > 0
-				&& times(deployment).completesCount(this.clock.millis())) {
-			coolDown(deployment, this.policy.cooldownTime(), failure.kind(),
-					this.policy.allowedFails() + " failures within a minute, the last: " + failure.kind().tag());
+		else if (kind == Failure.Kind.MISCONFIGURED) {
+			// at once, unless the allowed-fails policy lets a few through
+			int allowed = this.policy.allowedFailsPolicy().getOrDefault(kind, 1);
+			if (allowed > 0 && times(deployment, kind, allowed).completesCount(this.clock.millis())) {
+				coolDown(deployment, this.policy.misconfiguredCooldown(), kind,
+						"it answered " + ((failure.status() > 0) ? failure.status() : "that it is misconfigured")
+								+ ": check its key, its role assignments and its deployment name");
+			}
+		}
+		else if (failure.isRetryable()) {
+			Integer own = this.policy.allowedFailsPolicy().get(kind);
+			int allowed = (own != null) ? own : this.policy.allowedFails();
+			if (allowed > 0 && times(deployment, (own != null) ? kind : null, allowed)
+				.completesCount(this.clock.millis())) {
+				coolDown(deployment, this.policy.cooldownTime(), kind, allowed + " "
+						+ ((own != null) ? kind.tag() + " failures" : "failures") + " within a minute, the last: "
+						+ kind.tag());
+			}
 		}
 	}
 
-	private FailureTimes times(Deployment deployment) {
-		return this.failureTimes.computeIfAbsent(deployment.id(), (id) -> new FailureTimes(this.policy.allowedFails()));
+	/**
+	 * The failure times of a deployment: those of one kind when the allowed-fails policy
+	 * counts that kind apart, else those of every kind the policy does not name.
+	 */
+	private FailureTimes times(Deployment deployment, Failure.@Nullable Kind kind, int allowed) {
+		String key = deployment.id() + '|' + ((kind != null) ? kind.name() : "");
+		return this.failureTimes.computeIfAbsent(key, (id) -> new FailureTimes(allowed));
 	}
 
 	private void coolDown(Deployment deployment, Duration duration, Failure.Kind cause, String reason) {
 		if (duration.isZero() || duration.isNegative()) {
 			return;
 		}
-		this.usageStore.coolDown(deployment, duration);
+		this.usageStore.coolDown(deployment, duration, switch (cause) {
+			case RATE_LIMITED -> Cooldown.Reason.RATE_LIMITED;
+			case MISCONFIGURED -> Cooldown.Reason.MISCONFIGURED;
+			default -> Cooldown.Reason.FAILURES;
+		});
 		logger.warn("Deployment " + deployment.id() + " of model '" + deployment.modelName() + "' cools down for "
 				+ duration.toMillis() + " ms after " + reason);
 		this.listeners.onCooldown(deployment, duration, cause, reason);

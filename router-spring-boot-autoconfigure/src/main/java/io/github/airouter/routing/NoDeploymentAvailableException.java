@@ -23,6 +23,8 @@ public class NoDeploymentAvailableException extends RuntimeException {
 
 	private final @Nullable Duration retryAfter;
 
+	private final boolean misconfigured;
+
 	/**
 	 * Create an exception.
 	 * @param modelName the model requested
@@ -31,9 +33,24 @@ public class NoDeploymentAvailableException extends RuntimeException {
 	 * @param reason why no deployment could take it
 	 */
 	public NoDeploymentAvailableException(String modelName, @Nullable Duration retryAfter, String reason) {
+		this(modelName, retryAfter, reason, false);
+	}
+
+	/**
+	 * Create an exception.
+	 * @param modelName the model requested
+	 * @param retryAfter when capacity frees up, or {@code null} if no deployment can ever
+	 * take the call
+	 * @param reason why no deployment could take it
+	 * @param misconfigured whether every deployment of the model is out because it is
+	 * misconfigured
+	 */
+	public NoDeploymentAvailableException(String modelName, @Nullable Duration retryAfter, String reason,
+			boolean misconfigured) {
 		super(message(modelName, retryAfter, reason));
 		this.modelName = modelName;
 		this.retryAfter = retryAfter;
+		this.misconfigured = misconfigured;
 	}
 
 	private static String message(String modelName, @Nullable Duration retryAfter, String reason) {
@@ -51,6 +68,17 @@ public class NoDeploymentAvailableException extends RuntimeException {
 	 */
 	public String getModelName() {
 		return this.modelName;
+	}
+
+	/**
+	 * Whether no deployment could take the call because every one of them is misconfigured
+	 * (it answered 401, 403 or 404 and cools down): an operator must fix a key, a role
+	 * assignment or a deployment name; {@link #getRetryAfter()} is then only when the router
+	 * will try them again.
+	 * @return whether every deployment is misconfigured
+	 */
+	public boolean isEveryDeploymentMisconfigured() {
+		return this.misconfigured;
 	}
 
 	/**

@@ -112,7 +112,7 @@ public final class Router {
 	private void requireKnownModels() {
 		List<String> named = new ArrayList<>(this.policy.defaultFallbacks());
 		for (Map<String, List<String>> fallbacks : List.of(this.policy.fallbacks(),
-				this.policy.contextWindowFallbacks())) {
+				this.policy.contextWindowFallbacks(), this.policy.contentPolicyFallbacks())) {
 			named.addAll(fallbacks.keySet());
 			fallbacks.values().forEach(named::addAll);
 		}
@@ -357,7 +357,8 @@ public final class Router {
 					return attempt;
 				}
 				NoDeploymentAvailableException rejected = new NoDeploymentAvailableException(group.name(),
-						admission.retryAfter().orElse(null), admission.reason());
+						admission.retryAfter().orElse(null), admission.reason(),
+						admission.isEveryDeploymentMisconfigured());
 				plan.rejected(rejected);
 				this.listeners.onRejected(group, rejected);
 			}

@@ -1,6 +1,7 @@
 package io.github.airouter.routing;
 
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
@@ -21,11 +22,20 @@ import java.util.Map;
  * @param misconfiguredCooldown how long a deployment cools down after it answered 401, 403 or
  * 404 (a wrong key, a missing role assignment, a deployment that does not exist); zero for
  * no such cooldown
+ * @param retryPolicy retries of a group after a failure of a kind, instead of
+ * {@code numRetries}: after a failure of kind K, the call is tried again on the group while
+ * it has been retried fewer times than this says for K
+ * @param allowedFailsPolicy failures of a kind a deployment may have within a minute before
+ * it cools down, instead of {@code allowedFails}; counted apart from other kinds
+ * @param contentPolicyFallbacks model groups to try when a provider's content filter refused
+ * a prompt
  * @author airouter
  */
 public record RouterPolicy(int numRetries, Duration cooldownTime, int allowedFails,
 		Map<String, List<String>> fallbacks, Map<String, List<String>> contextWindowFallbacks,
-		List<String> defaultFallbacks, int maxFallbacks, Duration misconfiguredCooldown) {
+		List<String> defaultFallbacks, int maxFallbacks, Duration misconfiguredCooldown,
+		Map<Failure.Kind, Integer> retryPolicy, Map<Failure.Kind, Integer> allowedFailsPolicy,
+		Map<String, List<String>> contentPolicyFallbacks) {
 
 	public RouterPolicy {
 		if (numRetries < 0) {
@@ -44,9 +54,39 @@ public record RouterPolicy(int numRetries, Duration cooldownTime, int allowedFai
 		if (maxFallbacks < 0) {
 			throw new IllegalArgumentException("maxFallbacks must not be negative, was " + maxFallbacks);
 		}
+		retryPolicy.forEach((kind, retries) -> {
+			if (retries < 0) {
+				throw new IllegalArgumentException("Retries after " + kind.tag() + " must not be negative, was " + retries);
+			}
+		});
+		allowedFailsPolicy.forEach((kind, fails) -> {
+			if (fails < 0) {
+				throw new IllegalArgumentException(
+						"Allowed fails of " + kind.tag() + " must not be negative, was " + fails);
+			}
+		});
 		fallbacks = Map.copyOf(fallbacks);
 		contextWindowFallbacks = Map.copyOf(contextWindowFallbacks);
 		defaultFallbacks = List.copyOf(defaultFallbacks);
+		retryPolicy = Map.copyOf(retryPolicy);
+		allowedFailsPolicy = Map.copyOf(allowedFailsPolicy);
+		contentPolicyFallbacks = Map.copyOf(contentPolicyFallbacks);
+	}
+
+	/**
+	 * How many times a group may have been retried for a call to be tried on it again after
+	 * a failure of the given kind: the retry policy's value for the kind, else
+	 * {@link #numRetries()}; never for a refusal the group's other deployments would repeat
+	 * (a content filter, unless the policy says otherwise), nor for a caller's error.
+	 * @param kind the kind of the last failure
+	 * @return the retries
+	 */
+	public int retriesAfter(Failure.Kind kind) {
+		Integer configured = this.retryPolicy.get(kind);
+		if (configured != null) {
+			return configured;
+		}
+		return kind.isRetryable() ? this.numRetries : 0;
 	}
 
 	/**
@@ -56,7 +96,123 @@ public record RouterPolicy(int numRetries, Duration cooldownTime, int allowedFai
 	 * @return the policy
 	 */
 	public static RouterPolicy none() {
-		return new RouterPolicy(0, Duration.ZERO, 0, Map.of(), Map.of(), List.of(), 0, Duration.ZERO);
+		return builder().build();
+	}
+
+	/**
+	 * Start a policy from {@link #none()}.
+	 * @return a builder
+	 */
+	public static Builder builder() {
+		return new Builder();
+	}
+
+	/**
+	 * Builds a {@link RouterPolicy}; what is not set is as in {@link RouterPolicy#none()}.
+	 */
+	public static final class Builder {
+
+		private int numRetries;
+
+		private Duration cooldownTime = Duration.ZERO;
+
+		private int allowedFails;
+
+		private Map<String, List<String>> fallbacks = Map.of();
+
+		private Map<String, List<String>> contextWindowFallbacks = Map.of();
+
+		private List<String> defaultFallbacks = List.of();
+
+		private int maxFallbacks;
+
+		private Duration misconfiguredCooldown = Duration.ZERO;
+
+		private final Map<Failure.Kind, Integer> retryPolicy = new EnumMap<>(Failure.Kind.class);
+
+		private final Map<Failure.Kind, Integer> allowedFailsPolicy = new EnumMap<>(Failure.Kind.class);
+
+		private Map<String, List<String>> contentPolicyFallbacks = Map.of();
+
+		private Builder() {
+		}
+
+		public Builder numRetries(int numRetries) {
+			this.numRetries = numRetries;
+			return this;
+		}
+
+		public Builder cooldownTime(Duration cooldownTime) {
+			this.cooldownTime = cooldownTime;
+			return this;
+		}
+
+		public Builder allowedFails(int allowedFails) {
+			this.allowedFails = allowedFails;
+			return this;
+		}
+
+		public Builder fallbacks(Map<String, List<String>> fallbacks) {
+			this.fallbacks = fallbacks;
+			return this;
+		}
+
+		public Builder contextWindowFallbacks(Map<String, List<String>> contextWindowFallbacks) {
+			this.contextWindowFallbacks = contextWindowFallbacks;
+			return this;
+		}
+
+		public Builder defaultFallbacks(List<String> defaultFallbacks) {
+			this.defaultFallbacks = defaultFallbacks;
+			return this;
+		}
+
+		public Builder maxFallbacks(int maxFallbacks) {
+			this.maxFallbacks = maxFallbacks;
+			return this;
+		}
+
+		public Builder misconfiguredCooldown(Duration misconfiguredCooldown) {
+			this.misconfiguredCooldown = misconfiguredCooldown;
+			return this;
+		}
+
+		public Builder retries(Failure.Kind kind, int retries) {
+			this.retryPolicy.put(kind, retries);
+			return this;
+		}
+
+		public Builder retryPolicy(Map<Failure.Kind, Integer> retryPolicy) {
+			this.retryPolicy.putAll(retryPolicy);
+			return this;
+		}
+
+		public Builder allowedFails(Failure.Kind kind, int allowedFails) {
+			this.allowedFailsPolicy.put(kind, allowedFails);
+			return this;
+		}
+
+		public Builder allowedFailsPolicy(Map<Failure.Kind, Integer> allowedFailsPolicy) {
+			this.allowedFailsPolicy.putAll(allowedFailsPolicy);
+			return this;
+		}
+
+		public Builder contentPolicyFallbacks(Map<String, List<String>> contentPolicyFallbacks) {
+			this.contentPolicyFallbacks = contentPolicyFallbacks;
+			return this;
+		}
+
+		/**
+		 * Build the policy.
+		 * @return the policy
+		 * @throws IllegalArgumentException if a number is negative
+		 */
+		public RouterPolicy build() {
+			return new RouterPolicy(this.numRetries, this.cooldownTime, this.allowedFails, this.fallbacks,
+					this.contextWindowFallbacks, this.defaultFallbacks, this.maxFallbacks, this.misconfiguredCooldown,
+					this.retryPolicy, this.allowedFailsPolicy, this.contentPolicyFallbacks);
+		}
+
 	}
 
 }

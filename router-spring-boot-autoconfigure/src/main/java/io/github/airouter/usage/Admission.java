@@ -1,6 +1,8 @@
 package io.github.airouter.usage;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -20,10 +22,18 @@ public final class Admission {
 
 	private final String reason;
 
+	private final boolean misconfigured;
+
 	private Admission(@Nullable Reservation reservation, @Nullable Duration retryAfter, String reason) {
+		this(reservation, retryAfter, reason, false);
+	}
+
+	private Admission(@Nullable Reservation reservation, @Nullable Duration retryAfter, String reason,
+			boolean misconfigured) {
 		this.reservation = reservation;
 		this.retryAfter = retryAfter;
 		this.reason = reason;
+		this.misconfigured = misconfigured;
 	}
 
 	/**
@@ -71,6 +81,37 @@ public final class Admission {
 	 * @return the admission
 	 */
 	public static Admission unavailable(int deployments, int cooling, Duration retryAfter) {
+		return unavailable(deployments, cooling, 0, retryAfter);
+	}
+
+	/**
+	 * A call refused because every deployment considered is at its limits or cooling down,
+	 * some of them because they are misconfigured.
+	 * @param deployments how many deployments were considered
+	 * @param cooling how many of them are cooling down, the misconfigured ones included
+	 * @param misconfigured how many of those cool down because they are misconfigured
+	 * @param retryAfter when the first could take the call
+	 * @return the admission
+	 */
+	public static Admission unavailable(int deployments, int cooling, int misconfigured, Duration retryAfter) {
+		if (misconfigured == deployments) {
+			return new Admission(null, retryAfter, "all " + deployments + " deployments are misconfigured (they "
+					+ "answered 401, 403 or 404: a wrong key, a missing role assignment or a deployment that does not "
+					+ "exist)", true);
+		}
+		if (misconfigured > 0) {
+			int atLimits = deployments - cooling;
+			int failing = cooling - misconfigured;
+			List<String> parts = new ArrayList<>();
+			if (atLimits > 0) {
+				parts.add(atLimits + " at the rpm or tpm limit of the current 60 s window");
+			}
+			if (failing > 0) {
+				parts.add(failing + " cooling down after failures");
+			}
+			parts.add(misconfigured + " misconfigured (they answered 401, 403 or 404)");
+			return rejected(retryAfter, "of " + deployments + " deployments, " + String.join(", ", parts));
+		}
 		if (cooling == 0) {
 			return atLimits(deployments, retryAfter);
 		}
@@ -120,6 +161,15 @@ public final class Admission {
 	 */
 	public Optional<Duration> retryAfter() {
 		return Optional.ofNullable(this.retryAfter);
+	}
+
+	/**
+	 * Whether the call was refused because every deployment considered is misconfigured:
+	 * waiting for capacity will not help, someone must fix a key, a role or a deployment.
+	 * @return whether it was
+	 */
+	public boolean isEveryDeploymentMisconfigured() {
+		return this.misconfigured;
 	}
 
 	/**

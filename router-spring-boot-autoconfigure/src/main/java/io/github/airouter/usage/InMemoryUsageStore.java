@@ -92,6 +92,7 @@ public final class InMemoryUsageStore implements UsageStore {
 		long soonest = -1;
 		int considered = 0;
 		int cooling = 0;
+		int misconfigured = 0;
 		for (Deployment deployment : group.deployments()) {
 			if (excluded.contains(deployment.id())) {
 				continue;
@@ -102,6 +103,9 @@ public final class InMemoryUsageStore implements UsageStore {
 			long coolingFor = lane.coolingUntil(deployment.id()) - nowMillis;
 			if (coolingFor > 0) {
 				cooling++;
+				if (lane.cooldowns.get(deployment.id()).reason() == Cooldown.Reason.MISCONFIGURED) {
+					misconfigured++;
+				}
 				wait = (wait < 0) ? -1 : Math.max(wait, coolingFor);
 			}
 			if (wait >= 0 && (soonest < 0 || wait < soonest)) {
@@ -114,32 +118,30 @@ public final class InMemoryUsageStore implements UsageStore {
 		if (soonest < 0) {
 			return Admission.tooLarge(tokens);
 		}
-		return Admission.unavailable(considered, cooling, Duration.ofMillis(soonest));
+		return Admission.unavailable(considered, cooling, misconfigured, Duration.ofMillis(soonest));
 	}
 
-	/**
-	 * {@inheritDoc}
-	 * <p>
-	 * A zero or negative duration changes nothing.
-	 */
 	@Override
-	public void coolDown(Deployment deployment, Duration duration) {
+	public void coolDown(Deployment deployment, Duration duration, Cooldown.Reason reason) {
 		if (duration.isNegative() || duration.isZero()) {
 			return;
 		}
 		Lane lane = lane(deployment.modelName());
 		synchronized (lane) {
-			long until = this.clock.millis() + duration.toMillis();
-			lane.cooldowns.merge(deployment.id(), until, Math::max);
+			Cooling cooling = new Cooling(this.clock.millis() + duration.toMillis(), reason);
+			lane.cooldowns.merge(deployment.id(), cooling,
+					(running, next) -> (next.until() > running.until()) ? next : running);
 		}
 	}
 
 	@Override
-	public Duration cooldownRemaining(Deployment deployment) {
+	public Cooldown cooldown(Deployment deployment) {
 		Lane lane = lane(deployment.modelName());
 		synchronized (lane) {
-			long left = lane.coolingUntil(deployment.id()) - this.clock.millis();
-			return (left > 0) ? Duration.ofMillis(left) : Duration.ZERO;
+			Cooling cooling = lane.cooldowns.get(deployment.id());
+			return (cooling != null)
+					? Cooldown.of(Duration.ofMillis(cooling.until() - this.clock.millis()), cooling.reason())
+					: Cooldown.NONE;
 		}
 	}
 
@@ -194,11 +196,8 @@ public final class InMemoryUsageStore implements UsageStore {
 		Deployment deployment = reservation.deployment();
 		Lane lane = lane(deployment.modelName());
 		synchronized (lane) {
-			SlidingWindow window = lane.window(deployment.id(), Math.floorDiv(this.clock.millis(), 1000));
-			window.settled(reservation.tokens());
-			if (delta != 0) {
-				window.adjustTokens(reservation.slot(), delta);
-			}
+			lane.window(deployment.id(), Math.floorDiv(this.clock.millis(), 1000))
+				.settle(reservation.slot(), reservation.tokens(), delta);
 		}
 	}
 
@@ -227,11 +226,11 @@ public final class InMemoryUsageStore implements UsageStore {
 
 		private final Map<String, SlidingWindow> windows = new HashMap<>();
 
-		private final Map<String, Long> cooldowns = new HashMap<>();
+		private final Map<String, Cooling> cooldowns = new HashMap<>();
 
 		long coolingUntil(String deploymentId) {
-			Long until = this.cooldowns.get(deploymentId);
-			return (until != null) ? until : 0;
+			Cooling cooling = this.cooldowns.get(deploymentId);
+			return (cooling != null) ? cooling.until() : 0;
 		}
 
 		SlidingWindow window(String deploymentId, long nowSecond) {
@@ -240,6 +239,12 @@ public final class InMemoryUsageStore implements UsageStore {
 			return window;
 		}
 
+	}
+
+	/**
+	 * When a deployment's cooldown ends (ms on the store's clock), and why it started.
+	 */
+	private record Cooling(long until, Cooldown.Reason reason) {
 	}
 
 }

@@ -3,11 +3,16 @@ package io.github.airouter.usage;
 /**
  * Requests and tokens of one deployment over the last 60 seconds, in one-second slots.
  * <p>
+ * Each slot also holds the tokens its calls reserved and have not settled yet (estimates the
+ * provider has not confirmed). They leave the window with their slot: a reservation never
+ * settled (its settlement lost, or its call outliving the store) stops counting as pending
+ * when its slot leaves, so what is settled is always known to within the last 61 seconds.
+ * <p>
  * Accuracy: an admission made during second {@code s} is counted until second
  * {@code s + 61} begins, that is for between 60 and 61 seconds. Every true 60-second window
  * is therefore covered: the limits are never exceeded, and capacity comes back at most one
  * second later than an exact log of timestamps would give it. Memory is constant: 61 slots
- * of two counters.
+ * of three counters.
  * <p>
  * Not thread-safe: the owning store serialises access.
  *
@@ -22,15 +27,14 @@ final class SlidingWindow {
 
 	private final long[] tokens = new long[SLOTS];
 
+	/** Per slot, the part of its tokens reserved by calls not yet settled; at most its tokens. */
+	private final long[] pending = new long[SLOTS];
+
 	private long totalRequests;
 
 	private long totalTokens;
 
-	/**
-	 * Tokens reserved by calls not yet settled: estimates the provider has not confirmed;
-	 * at most the window's tokens.
-	 */
-	private long pendingTokens;
+	private long totalPending;
 
 	/** The second the newest slot holds. */
 	private long current = Long.MIN_VALUE / 2;
@@ -40,9 +44,8 @@ final class SlidingWindow {
 	}
 
 	/**
-	 * Move the window to {@code nowSecond}, dropping the slots that leave it. A clock that
-	 * goes back leaves the window where it is. Pending tokens are part of the window's tokens,
-	 * so they never exceed them: the estimates of calls that outlive their slot leave with it.
+	 * Move the window to {@code nowSecond}, dropping the slots that leave it, with their
+	 * pending tokens. A clock that goes back leaves the window where it is.
 	 */
 	void advance(long nowSecond) {
 		if (nowSecond <= this.current) {
@@ -53,10 +56,11 @@ final class SlidingWindow {
 			int slot = slot(second);
 			this.totalRequests -= this.requests[slot];
 			this.totalTokens -= this.tokens[slot];
+			this.totalPending -= this.pending[slot];
 			this.requests[slot] = 0;
 			this.tokens[slot] = 0;
+			this.pending[slot] = 0;
 		}
-		this.pendingTokens = Math.min(this.pendingTokens, this.totalTokens);
 		this.current = nowSecond;
 	}
 
@@ -70,41 +74,41 @@ final class SlidingWindow {
 		return this.current;
 	}
 
-	/** Count an admitted call's reservation, which stays pending until it is settled. */
+	/**
+	 * Count an admitted call's reservation, pending in the current slot until it is settled.
+	 */
 	long reserve(long tokenCount) {
-		this.pendingTokens += tokenCount;
+		this.pending[slot(this.current)] += tokenCount;
+		this.totalPending += tokenCount;
 		return add(1, tokenCount);
 	}
 
 	/**
-	 * A reservation of {@code tokenCount} tokens was settled, whether or not its slot is still
-	 * in the window: once every reservation is settled nothing is pending.
+	 * Settle a reservation of {@code reserved} tokens made in the slot of {@code second}: it is
+	 * no longer pending, and {@code delta} tokens are added to the slot (negative to take
+	 * some back; the slot never goes below what stays pending in it). Nothing changes once the
+	 * slot has left the window: its tokens and its pending tokens left with it.
 	 */
-	void settled(long tokenCount) {
-		this.pendingTokens = Math.max(0, this.pendingTokens - tokenCount);
-	}
-
-	/** Tokens in the window that are settled (reported by providers), not estimates. */
-	long settledTokens() {
-		return Math.max(0, this.totalTokens - this.pendingTokens);
-	}
-
-	/**
-	 * Change the tokens counted in the slot of {@code second}, if it is still in the window;
-	 * a slot never goes below zero.
-	 */
-	void adjustTokens(long second, long delta) {
+	void settle(long second, long reserved, long delta) {
 		if (second > this.current || second <= this.current - SLOTS) {
 			return;
 		}
 		int slot = slot(second);
-		long applied = Math.max(delta, -this.tokens[slot]);
+		long settled = Math.min(reserved, this.pending[slot]);
+		this.pending[slot] -= settled;
+		this.totalPending -= settled;
+		long applied = Math.max(delta, this.pending[slot] - this.tokens[slot]);
 		this.tokens[slot] += applied;
 		this.totalTokens += applied;
 	}
 
+	/** Tokens in the window that are settled (reported by providers), not estimates. */
+	long settledTokens() {
+		return this.totalTokens - this.totalPending;
+	}
+
 	long pendingTokens() {
-		return this.pendingTokens;
+		return this.totalPending;
 	}
 
 	long requests() {

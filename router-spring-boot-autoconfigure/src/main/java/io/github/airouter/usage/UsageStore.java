@@ -48,19 +48,31 @@ public interface UsageStore {
 	}
 
 	/**
-	 * Take a deployment out of routing for a while (after a 429, or repeated failures). A
-	 * cooldown already running for longer is kept.
+	 * Take a deployment out of routing for a while (after a 429, or repeated failures), for
+	 * a reason every instance sharing the store can read. A cooldown already running that
+	 * ends as late or later is kept, with its reason; a zero or negative duration changes
+	 * nothing.
 	 * @param deployment the deployment
 	 * @param duration how long
+	 * @param reason why
 	 */
-	void coolDown(Deployment deployment, Duration duration);
+	void coolDown(Deployment deployment, Duration duration, Cooldown.Reason reason);
+
+	/**
+	 * A deployment's cooldown: how long it still lasts, and why.
+	 * @param deployment the deployment
+	 * @return the cooldown, {@link Cooldown#NONE} when the deployment is not cooling down
+	 */
+	Cooldown cooldown(Deployment deployment);
 
 	/**
 	 * How long a deployment still cools down.
 	 * @param deployment the deployment
 	 * @return the time left, {@link Duration#ZERO} when it is not cooling down
 	 */
-	Duration cooldownRemaining(Deployment deployment);
+	default Duration cooldownRemaining(Deployment deployment) {
+		return cooldown(deployment).remaining();
+	}
 
 	/**
 	 * Replace a reservation's estimated tokens with those the provider reported; the

@@ -316,6 +316,7 @@ class RouterActuatorTests {
 			assertThat(east.path("usage").path("tokens").asLong()).isZero();
 			assertThat(east.path("inFlight").asInt()).isZero();
 			assertThat(east.path("cooldownRemainingMillis").asLong()).isEqualTo(30_000);
+			assertThat(east.path("cooldownReason").asString()).isEqualTo("rate-limited");
 			// its failed attempt counts as slow as its timeout: never preferred for failing fast
 			assertThat(east.path("latencyMillis").asDouble()).isEqualTo(60_000.0);
 			assertThat(east.path("lastError").asString()).contains("rate-limited");
@@ -407,7 +408,8 @@ class RouterActuatorTests {
 	}
 
 	@Test
-	void healthIsDownWhileEveryDeploymentOfAGroupCoolsDownAndUpAgainAfterwards() {
+	void healthStaysUpWhileEveryDeploymentOfAGroupIsRateLimitedAndSaysWhy() {
+		// a 429 shared by every instance must not take them all out of rotation at once
 		this.provider.enqueue(path("gpt-4o-east"), tooManyRequests("30"));
 		this.provider.enqueue(path("gpt-4o-west"), tooManyRequests("20"));
 		runner().withPropertyValues("management.endpoint.health.show-details=always").run((context) -> {
@@ -418,25 +420,59 @@ class RouterActuatorTests {
 			HealthEndpoint endpoint = context.getBean(HealthEndpoint.class);
 
 			IndicatedHealthDescriptor health = routerHealth(endpoint);
+			assertThat(health.getStatus()).isEqualTo(Status.UP);
+			assertThat(group(health, "gpt-4o")).containsEntry("status", "UP")
+				.containsEntry("available", List.of())
+				.containsEntry("coolingDown", List.of("azure-east", "azure-west"))
+				.containsEntry("cooldownReasons", Map.of("azure-east", "rate-limited", "azure-west", "rate-limited"));
+			assertThat(endpoint.health().getStatus()).isEqualTo(Status.UP);
+
+			// west's Retry-After was shorter: it comes back first
+			this.clock.advance(Duration.ofSeconds(21));
+			assertThat(group(routerHealth(endpoint), "gpt-4o")).containsEntry("available", List.of("azure-west"))
+				.containsEntry("coolingDown", List.of("azure-east"));
+		});
+	}
+
+	@Test
+	void healthIsDownOnlyWhileEveryDeploymentOfAGroupIsMisconfiguredAndUpAgainAfterwards() {
+		this.provider.enqueue(path("gpt-4o-east"), FakeProvider.error(401, "invalid_request_error", "401",
+				"Access denied due to invalid subscription key or wrong API endpoint."));
+		this.provider.enqueue(path("gpt-4o-west"), FakeProvider.error(404, "invalid_request_error",
+				"DeploymentNotFound", "The API deployment for this resource does not exist."));
+		runner().withPropertyValues("management.endpoint.health.show-details=always").run((context) -> {
+			RoutingChatModel chat = context.getBean(RoutingChatModel.class);
+			assertThatException().isThrownBy(() -> chat.call(prompt("gpt-4o")));
+			HealthEndpoint endpoint = context.getBean(HealthEndpoint.class);
+
+			IndicatedHealthDescriptor health = routerHealth(endpoint);
 			assertThat(health.getStatus()).isEqualTo(Status.DOWN);
 			assertThat(group(health, "gpt-4o")).containsEntry("status", "DOWN")
 				.containsEntry("available", List.of())
-				.containsEntry("coolingDown", List.of("azure-east", "azure-west"));
+				.containsEntry("cooldownReasons",
+						Map.of("azure-east", "misconfigured", "azure-west", "misconfigured"));
 			// the other group still serves, and says so
 			assertThat(group(health, "gpt-4o-mini")).containsEntry("status", "UP")
 				.containsEntry("available", List.of("azure-mini"));
 			assertThat(endpoint.health().getStatus()).isEqualTo(Status.DOWN);
 
-			// west's Retry-After was shorter: it comes back first, and with it the group
-			this.clock.advance(Duration.ofSeconds(21));
-			health = routerHealth(endpoint);
+			// after the misconfigured cooldown (60 s) the deployments are tried again
+			this.clock.advance(Duration.ofSeconds(61));
+			assertThat(routerHealth(endpoint).getStatus()).isEqualTo(Status.UP);
+		});
+	}
+
+	@Test
+	void healthStaysUpWhileOneDeploymentOfAGroupIsMisconfigured() {
+		this.provider.enqueue(path("gpt-4o-east"), FakeProvider.error(403, "invalid_request_error",
+				"PermissionDenied", "The principal lacks the required data action."));
+		runner().withPropertyValues("management.endpoint.health.show-details=always").run((context) -> {
+			assertThat(context.getBean(RoutingChatModel.class).call(prompt("gpt-4o")).getResult().getOutput().getText())
+				.endsWith(path("gpt-4o-west"));
+			IndicatedHealthDescriptor health = routerHealth(context.getBean(HealthEndpoint.class));
 			assertThat(health.getStatus()).isEqualTo(Status.UP);
 			assertThat(group(health, "gpt-4o")).containsEntry("available", List.of("azure-west"))
-				.containsEntry("coolingDown", List.of("azure-east"));
-			this.clock.advance(Duration.ofSeconds(10));
-			assertThat(group(routerHealth(endpoint), "gpt-4o"))
-				.containsEntry("available", List.of("azure-east", "azure-west"))
-				.containsEntry("coolingDown", List.of());
+				.containsEntry("cooldownReasons", Map.of("azure-east", "misconfigured"));
 		});
 	}
 

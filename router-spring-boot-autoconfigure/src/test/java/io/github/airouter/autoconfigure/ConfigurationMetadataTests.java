@@ -165,7 +165,7 @@ class ConfigurationMetadataTests {
 		Map<String, JsonNode> metadata = properties(metadata());
 		List<String> unknown = new ArrayList<>();
 		for (String row : readmeDefaults().keySet()) {
-			String property = row.replaceAll("(\\[\\]|\\.<model>).*$", "");
+			String property = row.replaceAll("(\\[\\]|\\.<model>|\\.<kind>).*$", "");
 			if (!metadata.containsKey(property)) {
 				unknown.add(row);
 			}

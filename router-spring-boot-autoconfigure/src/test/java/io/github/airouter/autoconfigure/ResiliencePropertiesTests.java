@@ -18,6 +18,7 @@ import io.github.airouter.autoconfigure.InvalidRouterConfigurationException.Prob
 import io.github.airouter.autoconfigure.RouterProperties.ModelListEntry;
 import io.github.airouter.deployment.Deployment;
 import io.github.airouter.deployment.ModelMode;
+import io.github.airouter.routing.Failure;
 import io.github.airouter.routing.Router;
 import io.github.airouter.routing.RouterPolicy;
 
@@ -51,7 +52,7 @@ class ResiliencePropertiesTests {
 		this.runner.withPropertyValues(MODELS).run((context) -> {
 			assertThat(context).hasNotFailed();
 			assertThat(context.getBean(Router.class).policy()).isEqualTo(
-					new RouterPolicy(2, Duration.ofSeconds(5), 3, Map.of(), Map.of(), List.of(), 5, Duration.ofSeconds(60)));
+					RouterPolicy.builder().numRetries(2).cooldownTime(Duration.ofSeconds(5)).allowedFails(3).maxFallbacks(5).misconfiguredCooldown(Duration.ofSeconds(60)).build());
 			assertThat(context.getBean(RouterModelList.class).deployments()).allSatisfy((deployment) -> {
 				assertThat(deployment.timeout()).isEqualTo(Duration.ofSeconds(60));
 				assertThat(deployment.streamTimeout()).isEqualTo(Duration.ofSeconds(60));
@@ -84,6 +85,46 @@ class ResiliencePropertiesTests {
 			.run((context) -> {
 				assertThat(context).hasNotFailed();
 				assertThat(context.getBean(Router.class).policy()).isEqualTo(expectedPolicy());
+			});
+	}
+
+	@Test
+	void policiesPerFailureKindBindByKindOrByLiteLlmsNames() {
+		this.runner.withPropertyValues(MODELS)
+			.withPropertyValues("router.retry-policy.misconfigured=0", "router.retry_policy.TimeoutErrorRetries=5",
+					"router.allowed-fails-policy.server-error=10",
+					"router.allowed_fails_policy.AuthenticationErrorAllowedFails=2",
+					"router.content-policy-fallbacks.gpt-4o[0]=gpt-4o-mini")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				RouterPolicy policy = context.getBean(Router.class).policy();
+				assertThat(policy.retryPolicy())
+					.isEqualTo(Map.of(Failure.Kind.MISCONFIGURED, 0, Failure.Kind.TIMEOUT, 5));
+				assertThat(policy.allowedFailsPolicy())
+					.isEqualTo(Map.of(Failure.Kind.SERVER_ERROR, 10, Failure.Kind.MISCONFIGURED, 2));
+				assertThat(policy.contentPolicyFallbacks()).isEqualTo(Map.of("gpt-4o", List.of("gpt-4o-mini")));
+				// kinds the policy leaves alone keep num-retries; a content filter is not retried
+				assertThat(policy.retriesAfter(Failure.Kind.SERVER_ERROR)).isEqualTo(2);
+				assertThat(policy.retriesAfter(Failure.Kind.CONTENT_FILTERED)).isZero();
+			});
+	}
+
+	@Test
+	void aPolicyForAKindItCannotApplyToOrANegativeOneFailsStartUp() {
+		this.runner.withPropertyValues(MODELS)
+			.withPropertyValues("router.retry-policy.client-error=3", "router.allowed-fails-policy.rate-limited=2",
+					"router.retry-policy.timeout=-1")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				Throwable cause = context.getStartupFailure();
+				while (!(cause instanceof InvalidRouterConfigurationException) && cause.getCause() != null) {
+					cause = cause.getCause();
+				}
+				assertThat(cause).isInstanceOf(InvalidRouterConfigurationException.class);
+				assertThat(((InvalidRouterConfigurationException) cause).getProblems()).extracting(Object::toString)
+					.contains("router.retry-policy.client-error names no failure kind the policy applies to",
+							"router.allowed-fails-policy.rate-limited names no failure kind the policy applies to",
+							"router.retry-policy.timeout must not be negative, was -1");
 			});
 	}
 
@@ -194,8 +235,7 @@ class ResiliencePropertiesTests {
 		properties.setMaxFallbacks(0);
 		properties.getFallbacks().put("gpt-4o-mini", List.of("gpt-4o"));
 		RouterModelList modelList = RouterModelList.of(properties, NO_ENVIRONMENT);
-		assertThat(modelList.policy()).isEqualTo(new RouterPolicy(0, Duration.ofMillis(1500), 1,
-				Map.of("gpt-4o-mini", List.of("gpt-4o")), Map.of(), List.of(), 0, Duration.ofSeconds(60)));
+		assertThat(modelList.policy()).isEqualTo(RouterPolicy.builder().numRetries(0).cooldownTime(Duration.ofMillis(1500)).allowedFails(1).fallbacks(Map.of("gpt-4o-mini", List.of("gpt-4o"))).maxFallbacks(0).misconfiguredCooldown(Duration.ofSeconds(60)).build());
 	}
 
 	// ---- mistakes, one per property
@@ -330,9 +370,7 @@ class ResiliencePropertiesTests {
 	// ---- helpers
 
 	private static RouterPolicy expectedPolicy() {
-		return new RouterPolicy(4, Duration.ofSeconds(12), 7,
-				Map.of("gpt-4o", List.of("gpt-4o-mini", "gpt-4o-128k"), "gpt-4o-mini", List.of("gpt-4o")),
-				Map.of("gpt-4o", List.of("gpt-4o-128k")), List.of("gpt-4o-mini"), 2, Duration.ofSeconds(60));
+		return RouterPolicy.builder().numRetries(4).cooldownTime(Duration.ofSeconds(12)).allowedFails(7).fallbacks(Map.of("gpt-4o", List.of("gpt-4o-mini", "gpt-4o-128k"), "gpt-4o-mini", List.of("gpt-4o"))).contextWindowFallbacks(Map.of("gpt-4o", List.of("gpt-4o-128k"))).defaultFallbacks(List.of("gpt-4o-mini")).maxFallbacks(2).misconfiguredCooldown(Duration.ofSeconds(60)).build();
 	}
 
 	private static InvalidRouterConfigurationException invalid(RouterProperties properties) {

@@ -173,8 +173,7 @@ class ListenerFailuresIT {
 			this.router = Router.builder(List.of(this.a1, this.b1))
 				.strategy(RoutingStrategy.USAGE_BASED)
 				.usageStore(store)
-				.policy(new RouterPolicy(1, Duration.ofSeconds(5), 3, Map.of("A", List.of("B")), Map.of(), List.of(),
-						5, Duration.ofSeconds(60)))
+				.policy(RouterPolicy.builder().numRetries(1).cooldownTime(Duration.ofSeconds(5)).allowedFails(3).fallbacks(Map.of("A", List.of("B"))).maxFallbacks(5).misconfiguredCooldown(Duration.ofSeconds(60)).build())
 				.failureClassifier(new TestClassifier())
 				.listener(new Throwing())
 				.listener(recorder)

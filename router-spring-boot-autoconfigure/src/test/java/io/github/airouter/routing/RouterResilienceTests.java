@@ -162,7 +162,7 @@ class RouterResilienceTests {
 	void a429WithoutRetryAfterCoolsTheDeploymentDownForTheCooldownTime() {
 		Deployment a = deployment("a", "gpt-4o");
 		Deployment b = deployment("b", "gpt-4o");
-		Router router = router(new RouterPolicy(2, Duration.ofSeconds(7), 3, Map.of(), Map.of(), List.of(), 5, Duration.ofSeconds(60)), a, b);
+		Router router = router(RouterPolicy.builder().numRetries(2).cooldownTime(Duration.ofSeconds(7)).allowedFails(3).maxFallbacks(5).misconfiguredCooldown(Duration.ofSeconds(60)).build(), a, b);
 		router.call(group(router, "gpt-4o"), ESTIMATE, failFirst(1, () -> new Status(429)), (r) -> REPORTED);
 		Deployment cooled = byId(this.calls.get(0), a, b);
 		assertThat(this.store.cooldownRemaining(cooled)).isEqualTo(Duration.ofSeconds(7));
@@ -176,7 +176,7 @@ class RouterResilienceTests {
 	@Test
 	void allowedFailsWithinAMinuteCoolTheDeploymentDown() {
 		Deployment a = deployment("a", "gpt-4o");
-		Router router = router(new RouterPolicy(0, Duration.ofSeconds(10), 3, Map.of(), Map.of(), List.of(), 5, Duration.ofSeconds(60)), a);
+		Router router = router(RouterPolicy.builder().numRetries(0).cooldownTime(Duration.ofSeconds(10)).allowedFails(3).maxFallbacks(5).misconfiguredCooldown(Duration.ofSeconds(60)).build(), a);
 		ModelGroup group = group(router, "gpt-4o");
 		for (int i = 0; i < 3; i++) {
 			if (i > 0) {
@@ -197,7 +197,7 @@ class RouterResilienceTests {
 	@Test
 	void allowedFailsSpreadOverMoreThanAMinuteDoNotCoolTheDeploymentDown() {
 		Deployment a = deployment("a", "gpt-4o");
-		Router router = router(new RouterPolicy(0, Duration.ofSeconds(10), 3, Map.of(), Map.of(), List.of(), 5, Duration.ofSeconds(60)), a);
+		Router router = router(RouterPolicy.builder().numRetries(0).cooldownTime(Duration.ofSeconds(10)).allowedFails(3).maxFallbacks(5).misconfiguredCooldown(Duration.ofSeconds(60)).build(), a);
 		ModelGroup group = group(router, "gpt-4o");
 		for (int i = 0; i < 3; i++) {
 			if (i > 0) {
@@ -220,7 +220,7 @@ class RouterResilienceTests {
 	void rateLimitsDoNotCountTowardsAllowedFails() {
 		// allowed-fails counts failures other than 429 (RouterPolicy, router.allowed-fails)
 		Deployment a = deployment("a", "gpt-4o");
-		Router router = router(new RouterPolicy(0, Duration.ofSeconds(10), 2, Map.of(), Map.of(), List.of(), 5, Duration.ofSeconds(60)), a);
+		Router router = router(RouterPolicy.builder().numRetries(0).cooldownTime(Duration.ofSeconds(10)).allowedFails(2).maxFallbacks(5).misconfiguredCooldown(Duration.ofSeconds(60)).build(), a);
 		ModelGroup group = group(router, "gpt-4o");
 		assertThatExceptionOfType(Status.class).isThrownBy(() -> router.call(group, ESTIMATE,
 				failAll((id) -> new Status(429, Duration.ofSeconds(1))), (r) -> REPORTED));
@@ -310,7 +310,7 @@ class RouterResilienceTests {
 	@Test
 	void maxFallbacksBoundsTheHops() {
 		Map<String, List<String>> chain = Map.of("A", List.of("B"), "B", List.of("C"));
-		Router oneHop = router(new RouterPolicy(2, Duration.ofSeconds(5), 3, chain, Map.of(), List.of(), 1, Duration.ofSeconds(60)),
+		Router oneHop = router(RouterPolicy.builder().numRetries(2).cooldownTime(Duration.ofSeconds(5)).allowedFails(3).fallbacks(chain).maxFallbacks(1).misconfiguredCooldown(Duration.ofSeconds(60)).build(),
 				deployment("a1", "A"), deployment("b1", "B"), deployment("c1", "C"));
 		assertThatExceptionOfType(Status.class)
 			.isThrownBy(() -> oneHop.call(group(oneHop, "A"), ESTIMATE,
@@ -319,7 +319,7 @@ class RouterResilienceTests {
 		assertThat(this.calls).containsExactly("a1", "b1");
 		this.calls.clear();
 		this.thrown.clear();
-		Router noHop = router(new RouterPolicy(2, Duration.ofSeconds(5), 3, chain, Map.of(), List.of(), 0, Duration.ofSeconds(60)),
+		Router noHop = router(RouterPolicy.builder().numRetries(2).cooldownTime(Duration.ofSeconds(5)).allowedFails(3).fallbacks(chain).maxFallbacks(0).misconfiguredCooldown(Duration.ofSeconds(60)).build(),
 				deployment("a1", "A"), deployment("b1", "B"), deployment("c1", "C"));
 		assertThatExceptionOfType(Status.class)
 			.isThrownBy(() -> noHop.call(group(noHop, "A"), ESTIMATE,
@@ -331,7 +331,7 @@ class RouterResilienceTests {
 	@Test
 	void defaultFallbacksServeAModelWithoutFallbacksOfItsOwn() {
 		Router router = router(
-				new RouterPolicy(2, Duration.ofSeconds(5), 3, Map.of("B", List.of("C")), Map.of(), List.of("D"), 5, Duration.ofSeconds(60)),
+				RouterPolicy.builder().numRetries(2).cooldownTime(Duration.ofSeconds(5)).allowedFails(3).fallbacks(Map.of("B", List.of("C"))).defaultFallbacks(List.of("D")).maxFallbacks(5).misconfiguredCooldown(Duration.ofSeconds(60)).build(),
 				deployment("a1", "A"), deployment("b1", "B"), deployment("c1", "C"), deployment("d1", "D"));
 		Function<Deployment, String> failingAOrB = failWhere(
 				(id) -> (id.equals("a1") || id.equals("b1")) ? new Status(500, id) : null);
@@ -347,8 +347,7 @@ class RouterResilienceTests {
 	@Test
 	void aPromptTooLongGoesToTheContextWindowFallbacksOnly() {
 		Router router = router(
-				new RouterPolicy(2, Duration.ofSeconds(5), 3, Map.of("A", List.of("B")), Map.of("A", List.of("BIG")),
-						List.of("B"), 5, Duration.ofSeconds(60)),
+				RouterPolicy.builder().numRetries(2).cooldownTime(Duration.ofSeconds(5)).allowedFails(3).fallbacks(Map.of("A", List.of("B"))).contextWindowFallbacks(Map.of("A", List.of("BIG"))).defaultFallbacks(List.of("B")).maxFallbacks(5).misconfiguredCooldown(Duration.ofSeconds(60)).build(),
 				deployment("a1", "A"), deployment("a2", "A"), deployment("b1", "B"), deployment("big1", "BIG"));
 		String result = router.call(group(router, "A"), ESTIMATE,
 				failWhere((id) -> id.startsWith("a") ? new ContextTooLong() : null), (r) -> REPORTED);
@@ -625,7 +624,7 @@ class RouterResilienceTests {
 	}
 
 	private static RouterPolicy policy(int numRetries) {
-		return new RouterPolicy(numRetries, Duration.ofSeconds(5), 3, Map.of(), Map.of(), List.of(), 5, Duration.ofSeconds(60));
+		return RouterPolicy.builder().numRetries(numRetries).cooldownTime(Duration.ofSeconds(5)).allowedFails(3).maxFallbacks(5).misconfiguredCooldown(Duration.ofSeconds(60)).build();
 	}
 
 	private static RouterPolicy fallbacks(Map<String, List<String>> fallbacks) {
@@ -633,7 +632,7 @@ class RouterResilienceTests {
 	}
 
 	private static RouterPolicy fallbacks(Map<String, List<String>> fallbacks, int numRetries) {
-		return new RouterPolicy(numRetries, Duration.ofSeconds(5), 3, fallbacks, Map.of(), List.of(), 5, Duration.ofSeconds(60));
+		return RouterPolicy.builder().numRetries(numRetries).cooldownTime(Duration.ofSeconds(5)).allowedFails(3).fallbacks(fallbacks).maxFallbacks(5).misconfiguredCooldown(Duration.ofSeconds(60)).build();
 	}
 
 	private static ModelGroup group(Router router, String name) {

@@ -6,6 +6,7 @@ import java.util.Set;
 import io.github.airouter.deployment.Deployment;
 import io.github.airouter.deployment.ModelGroup;
 import io.github.airouter.usage.Admission;
+import io.github.airouter.usage.Cooldown;
 import io.github.airouter.usage.InMemoryUsageStore;
 import io.github.airouter.usage.Reservation;
 import io.github.airouter.usage.UsageStore;
@@ -41,13 +42,13 @@ public class ForwardingUsageStore implements UsageStore {
 	}
 
 	@Override
-	public void coolDown(Deployment deployment, Duration duration) {
-		this.delegate.coolDown(deployment, duration);
+	public void coolDown(Deployment deployment, Duration duration, Cooldown.Reason reason) {
+		this.delegate.coolDown(deployment, duration, reason);
 	}
 
 	@Override
-	public Duration cooldownRemaining(Deployment deployment) {
-		return this.delegate.cooldownRemaining(deployment);
+	public Cooldown cooldown(Deployment deployment) {
+		return this.delegate.cooldown(deployment);
 	}
 
 	@Override

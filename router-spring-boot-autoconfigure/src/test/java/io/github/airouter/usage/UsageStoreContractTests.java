@@ -29,9 +29,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Everything a {@link UsageStore} promises, written once and run against every store:
  * admission under rpm and tpm over a sliding 60-second window, priority tiers, each
- * strategy's choice from one random point per admission, cooldowns, settlement, calibration,
- * and refusals. Time comes from a clock the tests move and random points from a script, so
- * every store must reach the same decisions and the same numbers.
+ * strategy's choice from one random point per admission, cooldowns and their reasons,
+ * settlement, calibration, and refusals. Time comes from a clock the tests move and random
+ * points from a script, so every store must reach the same decisions and the same numbers.
  */
 public abstract class UsageStoreContractTests {
 
@@ -245,7 +245,7 @@ public abstract class UsageStoreContractTests {
 		Deployment first = unlimited("first").withOrder(1);
 		Deployment second = unlimited("second").withOrder(2);
 		ModelGroup group = group(second, first);
-		this.store.coolDown(first, Duration.ofSeconds(5));
+		this.store.coolDown(first, Duration.ofSeconds(5), Cooldown.Reason.RATE_LIMITED);
 		assertThat(chosen(group, 1, 0.0)).isEqualTo("second");
 		this.clock.setSecond(1_005);
 		assertThat(chosen(group, 1, 0.99)).isEqualTo("first");
@@ -373,7 +373,7 @@ public abstract class UsageStoreContractTests {
 	void aDeploymentCoolingDownIsSkipped() {
 		Deployment a = unlimited("a");
 		ModelGroup group = group(a, unlimited("b"));
-		this.store.coolDown(a, Duration.ofSeconds(30));
+		this.store.coolDown(a, Duration.ofSeconds(30), Cooldown.Reason.FAILURES);
 		for (double point : new double[] { 0.0, 0.5, 0.99 }) {
 			assertThat(chosen(group, 10, point)).isEqualTo("b");
 		}
@@ -382,12 +382,37 @@ public abstract class UsageStoreContractTests {
 	}
 
 	@Test
+	void aCooldownSaysHowLongItLastsAndWhy() {
+		Deployment limited = unlimited("limited");
+		Deployment failing = unlimited("failing");
+		Deployment misconfigured = unlimited("misconfigured");
+		Deployment healthy = unlimited("healthy");
+		this.store.coolDown(limited, Duration.ofSeconds(30), Cooldown.Reason.RATE_LIMITED);
+		this.store.coolDown(failing, Duration.ofSeconds(5), Cooldown.Reason.FAILURES);
+		this.store.coolDown(misconfigured, Duration.ofMinutes(10), Cooldown.Reason.MISCONFIGURED);
+		this.clock.setSecond(1_000.25);
+		assertThat(this.store.cooldown(limited))
+			.isEqualTo(new Cooldown(Duration.ofMillis(29_750), Cooldown.Reason.RATE_LIMITED));
+		assertThat(this.store.cooldown(failing))
+			.isEqualTo(new Cooldown(Duration.ofMillis(4_750), Cooldown.Reason.FAILURES));
+		assertThat(this.store.cooldown(misconfigured))
+			.isEqualTo(new Cooldown(Duration.ofMillis(599_750), Cooldown.Reason.MISCONFIGURED));
+		assertThat(this.store.cooldown(healthy)).isEqualTo(Cooldown.NONE);
+		// over, the reason goes with it
+		this.clock.setSecond(1_005);
+		assertThat(this.store.cooldown(failing)).isEqualTo(Cooldown.NONE);
+		assertThat(this.store.cooldown(failing).isActive()).isFalse();
+		assertThat(this.store.cooldownRemaining(failing)).isZero();
+		assertThat(this.store.cooldown(limited).reason()).isEqualTo(Cooldown.Reason.RATE_LIMITED);
+	}
+
+	@Test
 	void whenEveryDeploymentIsCoolingDownTheWaitIsUntilTheFirstComesBack() {
 		Deployment a = unlimited("a");
 		Deployment b = unlimited("b");
 		ModelGroup group = group(a, b);
-		this.store.coolDown(a, Duration.ofSeconds(30));
-		this.store.coolDown(b, Duration.ofSeconds(12));
+		this.store.coolDown(a, Duration.ofSeconds(30), Cooldown.Reason.RATE_LIMITED);
+		this.store.coolDown(b, Duration.ofSeconds(12), Cooldown.Reason.FAILURES);
 		this.clock.setSecond(1_000.5);
 		Admission rejected = admit(group, 10);
 		assertThat(rejected.isAdmitted()).isFalse();
@@ -403,7 +428,7 @@ public abstract class UsageStoreContractTests {
 		Deployment cooling = unlimited("cooling");
 		ModelGroup group = group(full, cooling);
 		assertThat(chosen(group, 1, 0.0)).isEqualTo("full");
-		this.store.coolDown(cooling, Duration.ofSeconds(30));
+		this.store.coolDown(cooling, Duration.ofSeconds(30), Cooldown.Reason.FAILURES);
 		this.clock.setSecond(1_010);
 		Admission rejected = admit(group, 1);
 		// full frees up at 1061, cooling at 1030
@@ -413,28 +438,66 @@ public abstract class UsageStoreContractTests {
 	}
 
 	@Test
+	void whenEveryDeploymentIsMisconfiguredTheRefusalSaysSo() {
+		Deployment a = unlimited("a");
+		Deployment b = unlimited("b");
+		ModelGroup group = group(a, b);
+		this.store.coolDown(a, Duration.ofSeconds(60), Cooldown.Reason.MISCONFIGURED);
+		this.store.coolDown(b, Duration.ofSeconds(30), Cooldown.Reason.MISCONFIGURED);
+		Admission rejected = admit(group, 10);
+		assertThat(rejected.isEveryDeploymentMisconfigured()).isTrue();
+		assertThat(rejected.retryAfter()).contains(Duration.ofSeconds(30));
+		assertThat(rejected.reason()).isEqualTo("all 2 deployments are misconfigured (they answered 401, 403 or 404: "
+				+ "a wrong key, a missing role assignment or a deployment that does not exist)");
+	}
+
+	@Test
+	void aMisconfiguredDeploymentBesideOthersAtTheirLimitsIsNamedInTheRefusal() {
+		Deployment full = deployment("full", 1L, null);
+		Deployment broken = unlimited("broken");
+		Deployment failing = unlimited("failing");
+		ModelGroup group = group(full, broken, failing);
+		this.store.coolDown(broken, Duration.ofSeconds(60), Cooldown.Reason.MISCONFIGURED);
+		this.store.coolDown(failing, Duration.ofSeconds(5), Cooldown.Reason.FAILURES);
+		assertThat(chosen(group, 1, 0.0)).isEqualTo("full");
+		Admission rejected = admit(group, 1);
+		assertThat(rejected.isEveryDeploymentMisconfigured()).isFalse();
+		assertThat(rejected.retryAfter()).contains(Duration.ofSeconds(5));
+		assertThat(rejected.reason()).isEqualTo("of 3 deployments, 1 at the rpm or tpm limit of the current 60 s "
+				+ "window, 1 cooling down after failures, 1 misconfigured (they answered 401, 403 or 404)");
+	}
+
+	@Test
 	void aDeploymentAtItsLimitAndCoolingDownWaitsForBoth() {
 		Deployment a = deployment("a", 1L, null);
 		ModelGroup group = group(a);
 		admit(group, 1);
-		this.store.coolDown(a, Duration.ofSeconds(70));
+		this.store.coolDown(a, Duration.ofSeconds(70), Cooldown.Reason.RATE_LIMITED);
 		Admission rejected = admit(group, 1);
 		assertThat(rejected.retryAfter()).contains(Duration.ofSeconds(70));
 		assertThat(rejected.reason()).isEqualTo("all 1 deployments are cooling down after failures");
 	}
 
 	@Test
-	void aCooldownIsNeverShortenedByALaterShorterOne() {
+	void aCooldownIsNeverShortenedByALaterShorterOneWhichKeepsItsReason() {
 		Deployment a = unlimited("a");
 		ModelGroup group = group(a);
-		this.store.coolDown(a, Duration.ofSeconds(30));
-		this.store.coolDown(a, Duration.ofSeconds(1));
-		assertThat(this.store.cooldownRemaining(a)).isEqualTo(Duration.ofSeconds(30));
+		this.store.coolDown(a, Duration.ofSeconds(30), Cooldown.Reason.MISCONFIGURED);
+		this.store.coolDown(a, Duration.ofSeconds(1), Cooldown.Reason.RATE_LIMITED);
+		assertThat(this.store.cooldown(a))
+			.isEqualTo(new Cooldown(Duration.ofSeconds(30), Cooldown.Reason.MISCONFIGURED));
+		// one that ends at the same time changes nothing either
 		this.clock.setSecond(1_010);
-		this.store.coolDown(a, Duration.ofSeconds(60));
-		assertThat(this.store.cooldownRemaining(a)).isEqualTo(Duration.ofSeconds(60));
+		this.store.coolDown(a, Duration.ofSeconds(20), Cooldown.Reason.FAILURES);
+		assertThat(this.store.cooldown(a))
+			.isEqualTo(new Cooldown(Duration.ofSeconds(20), Cooldown.Reason.MISCONFIGURED));
+		// a longer one wins, with its reason
+		this.store.coolDown(a, Duration.ofSeconds(60), Cooldown.Reason.RATE_LIMITED);
+		assertThat(this.store.cooldown(a))
+			.isEqualTo(new Cooldown(Duration.ofSeconds(60), Cooldown.Reason.RATE_LIMITED));
 		this.clock.setSecond(1_069.999);
-		assertThat(this.store.cooldownRemaining(a)).isEqualTo(Duration.ofMillis(1));
+		assertThat(this.store.cooldown(a))
+			.isEqualTo(new Cooldown(Duration.ofMillis(1), Cooldown.Reason.RATE_LIMITED));
 		assertThat(admit(group, 1).isAdmitted()).isFalse();
 		this.clock.setSecond(1_070);
 		assertThat(this.store.cooldownRemaining(a)).isZero();
@@ -446,14 +509,14 @@ public abstract class UsageStoreContractTests {
 		Deployment a = unlimited("a");
 		Deployment b = unlimited("b");
 		ModelGroup group = group(a, b);
-		this.store.coolDown(a, Duration.ZERO);
-		this.store.coolDown(a, Duration.ofSeconds(-5));
-		assertThat(this.store.cooldownRemaining(a)).isZero();
+		this.store.coolDown(a, Duration.ZERO, Cooldown.Reason.RATE_LIMITED);
+		this.store.coolDown(a, Duration.ofSeconds(-5), Cooldown.Reason.FAILURES);
+		assertThat(this.store.cooldown(a)).isEqualTo(Cooldown.NONE);
 		assertThat(chosen(group, 1, 0.0)).isEqualTo("a");
-		this.store.coolDown(b, Duration.ofSeconds(30));
-		this.store.coolDown(b, Duration.ZERO);
-		this.store.coolDown(b, Duration.ofMillis(-1));
-		assertThat(this.store.cooldownRemaining(b)).isEqualTo(Duration.ofSeconds(30));
+		this.store.coolDown(b, Duration.ofSeconds(30), Cooldown.Reason.FAILURES);
+		this.store.coolDown(b, Duration.ZERO, Cooldown.Reason.MISCONFIGURED);
+		this.store.coolDown(b, Duration.ofMillis(-1), Cooldown.Reason.RATE_LIMITED);
+		assertThat(this.store.cooldown(b)).isEqualTo(new Cooldown(Duration.ofSeconds(30), Cooldown.Reason.FAILURES));
 	}
 
 	// ---- settlement
@@ -526,8 +589,8 @@ public abstract class UsageStoreContractTests {
 		// the old call's estimate left the window with its slot; the recent one's is pending
 		assertThat(this.store.usage(a)).isEqualTo(new WindowUsage(1, 40, 40));
 		reconcile(old, 100_000);
-		assertThat(this.store.usage(a).requests()).isEqualTo(1);
-		assertThat(this.store.usage(a).tokens()).isEqualTo(40);
+		// nor what is pending: the old call's estimate left with its slot, the recent one's stays
+		assertThat(this.store.usage(a)).isEqualTo(new WindowUsage(1, 40, 40));
 		reconcile(recent, 60);
 		assertThat(this.store.usage(a)).isEqualTo(new WindowUsage(1, 60, 0));
 	}
@@ -548,6 +611,23 @@ public abstract class UsageStoreContractTests {
 		assertThat(this.store.usage(a)).isEqualTo(new WindowUsage(3, 200, 0));
 	}
 
+	@Test
+	void aReservationNeverSettledStopsBeingPendingWhenItsSlotLeavesTheWindow() {
+		Deployment a = deployment("a", null, 100_000L);
+		ModelGroup group = group(a);
+		// never settled: its settlement was lost, or its instance stopped before the call ended
+		admit(group, 30_000);
+		this.clock.setSecond(1_030);
+		reconcile(admit(group, 1_000).reservation(), 1_000);
+		assertThat(this.store.usage(a)).isEqualTo(new WindowUsage(2, 31_000, 30_000));
+		this.clock.setSecond(1_061);
+		assertThat(this.store.usage(a)).isEqualTo(new WindowUsage(1, 1_000, 0));
+		// the provider counts the same 1,000 tokens: calibration has nothing to add
+		this.store.calibrate(a, null, 99_000L);
+		settled();
+		assertThat(this.store.usage(a)).isEqualTo(new WindowUsage(1, 1_000, 0));
+	}
+
 	// ---- calibration from provider headers
 
 	@Test
@@ -565,6 +645,29 @@ public abstract class UsageStoreContractTests {
 		assertThat(this.store.usage(a)).isEqualTo(new WindowUsage(10, 9_715, 0));
 		assertThat(admit(group, 286).isAdmitted()).isFalse();
 		assertThat(admit(group, 285).isAdmitted()).isTrue();
+	}
+
+	@Test
+	void aLostReservationInflatesCalibrationOnlyWhileItsSlotIsInTheWindow() {
+		Deployment a = deployment("a", null, 100_000L);
+		ModelGroup group = group(a);
+		// a reservation of 30,000 tokens whose settlement is lost
+		admit(group, 30_000);
+		this.clock.setSecond(1_030);
+		reconcile(admit(group, 30_000).reservation(), 30_000);
+		// the lost reservation has left the window; the provider counts the call of second
+		// 1030 and 6,100 tokens of other applications
+		this.clock.setSecond(1_061);
+		this.store.calibrate(a, null, 63_900L);
+		settled();
+		assertThat(this.store.usage(a)).isEqualTo(new WindowUsage(1, 36_100, 0));
+		// the call has left both windows: the provider counts the 6,100 tokens alone, and so
+		// does the window (not 36,100: the lost 30,000 held as pending under it for good)
+		this.clock.setSecond(1_091);
+		this.store.calibrate(a, null, 93_900L);
+		settled();
+		assertThat(this.store.usage(a)).isEqualTo(new WindowUsage(0, 6_100, 0));
+		assertThat(admit(group, 93_900).isAdmitted()).isTrue();
 	}
 
 	@Test

@@ -18,6 +18,7 @@ import io.github.airouter.deployment.Deployment;
 import io.github.airouter.deployment.Limits;
 import io.github.airouter.deployment.ModelGroup;
 import io.github.airouter.usage.Admission;
+import io.github.airouter.usage.Cooldown;
 import io.github.airouter.usage.InMemoryUsageStore;
 import io.github.airouter.usage.Reservation;
 import io.github.airouter.usage.WindowUsage;
@@ -28,6 +29,17 @@ import io.github.airouter.usage.WindowUsage;
  * through heartbeats). The store mirrors this instance's Redis admissions, so an outage starts
  * from what the instance already used in the window: each instance's own total stays within
  * {@code max(its usage before the outage, its share)} per deployment.
+ * <p>
+ * The store is not calibrated from providers' headers. They count what the whole fleet (and
+ * any other application on the same quota) used, while this store counts this instance alone
+ * against its share of the limit; raised by the fleet's usage, it refused calls its share
+ * still allowed (with rpm 40, a share of 0.5 and 5 calls of its own, headers saying 20 remain
+ * left it none of its 15). Scaling the headers to the share would not cure that: it charges
+ * this instance the share of the fleet's usage, as if every instance had used the same, and
+ * still refuses calls within its share whenever it used less than the others (10 of the 15
+ * here). The shares add up to at most the limit, so the instances together keep within it
+ * without the headers; traffic the router cannot see, which the headers would reveal, meets
+ * the provider's 429s during an outage, and those cool the deployment down here as always.
  *
  * @author airouter
  */
@@ -137,16 +149,12 @@ final class OutageFallback implements RedisAvailability.OutageListener {
 		return true;
 	}
 
-	void coolDown(Deployment deployment, Duration duration) {
-		this.memory.coolDown(deployment, duration);
+	void coolDown(Deployment deployment, Duration duration, Cooldown.Reason reason) {
+		this.memory.coolDown(deployment, duration, reason);
 	}
 
-	Duration cooldownRemaining(Deployment deployment) {
-		return this.memory.cooldownRemaining(deployment);
-	}
-
-	void calibrate(Deployment deployment, @Nullable Long remainingRequests, @Nullable Long remainingTokens) {
-		this.memory.calibrate(deployment, remainingRequests, remainingTokens);
+	Cooldown cooldown(Deployment deployment) {
+		return this.memory.cooldown(deployment);
 	}
 
 	WindowUsage usage(Deployment deployment) {

@@ -18,6 +18,7 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
 import io.github.airouter.deployment.Deployment;
 import io.github.airouter.deployment.ModelGroup;
 import io.github.airouter.usage.Admission;
+import io.github.airouter.usage.Cooldown;
 import io.github.airouter.usage.Reservation;
 import io.github.airouter.usage.SharedUsageStore;
 import io.github.airouter.usage.UsageStore;
@@ -121,7 +122,8 @@ public final class RedisUsageStore implements SharedUsageStore, AutoCloseable {
 		}
 		AdmitResult.Refused refused = (AdmitResult.Refused) result;
 		return (refused.waitMillis() < 0) ? Admission.tooLarge(tokens)
-				: Admission.unavailable(refused.candidates(), refused.cooling(), Duration.ofMillis(refused.waitMillis()));
+				: Admission.unavailable(refused.candidates(), refused.cooling(), refused.misconfigured(),
+						Duration.ofMillis(refused.waitMillis()));
 	}
 
 	private static int[] candidates(List<Deployment> deployments, Set<String> excluded) {
@@ -151,45 +153,51 @@ public final class RedisUsageStore implements SharedUsageStore, AutoCloseable {
 
 	/**
 	 * Cool the deployment down in Redis, for every instance, and in this instance's fallback
-	 * store, so the cooldown also holds during an outage. A zero or negative duration changes
-	 * nothing.
+	 * store, so the cooldown also holds during an outage. The reason is stored with the
+	 * cooldown (as one digit of the cooldown key's value, see the script), so every instance
+	 * reads it.
 	 */
 	@Override
-	public void coolDown(Deployment deployment, Duration duration) {
+	public void coolDown(Deployment deployment, Duration duration, Cooldown.Reason reason) {
 		if (duration.isNegative() || duration.isZero()) {
 			return;
 		}
-		this.fallback.coolDown(deployment, duration);
+		this.fallback.coolDown(deployment, duration, reason);
 		if (this.availability.isAvailable()) {
 			try {
-				this.script.coolDown(deployment, duration.toMillis());
+				this.script.coolDown(deployment, duration.toMillis(), reason);
 			}
 			catch (RedisUnavailableException ex) {
 				this.availability.failed(String.valueOf(ex.getMessage()));
 			}
 		}
-	}
-
-	@Override
-	public Duration cooldownRemaining(Deployment deployment) {
-		if (this.availability.isAvailable()) {
-			try {
-				return Duration.ofMillis(this.script.cooldownLeft(deployment));
-			}
-			catch (RedisUnavailableException ex) {
-				this.availability.failed(String.valueOf(ex.getMessage()));
-			}
-		}
-		return this.fallback.cooldownRemaining(deployment);
 	}
 
 	/**
-	 * Queue the correction for the background thread (off the caller's path), and apply it
-	 * to the fallback store too.
+	 * {@inheritDoc}
+	 * <p>
+	 * One round trip to Redis, as for the time left alone; this instance's fallback store
+	 * answers during an outage.
+	 */
+	@Override
+	public Cooldown cooldown(Deployment deployment) {
+		if (this.availability.isAvailable()) {
+			try {
+				return this.script.cooldown(deployment);
+			}
+			catch (RedisUnavailableException ex) {
+				this.availability.failed(String.valueOf(ex.getMessage()));
+			}
+		}
+		return this.fallback.cooldown(deployment);
+	}
+
+	/**
+	 * Queue the correction for the background thread (off the caller's path). The in-memory
+	 * copy used during an outage is not calibrated: see {@link OutageFallback}.
 	 */
 	@Override
 	public void calibrate(Deployment deployment, @Nullable Long remainingRequests, @Nullable Long remainingTokens) {
-		this.fallback.calibrate(deployment, remainingRequests, remainingTokens);
 		this.settlements.calibrate(deployment, remainingRequests, remainingTokens);
 	}
 

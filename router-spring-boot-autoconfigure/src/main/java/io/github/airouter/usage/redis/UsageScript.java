@@ -32,6 +32,7 @@ import io.github.airouter.deployment.Deployment;
 import io.github.airouter.deployment.Limits;
 import io.github.airouter.deployment.ModelGroup;
 import io.github.airouter.deployment.RoutingStrategy;
+import io.github.airouter.usage.Cooldown;
 import io.github.airouter.usage.WindowUsage;
 
 /**
@@ -215,7 +216,7 @@ final class UsageScript {
 			System.arraycopy(encoded.constants[i], 0, args, at, STRIDE - 1);
 			args[at + STRIDE - 1] = (byScore) ? arg(scores[i]) : NO_SCORE;
 		}
-		List<?> answer = list(run(true, keys, args), 3);
+		List<?> answer = list(run(true, keys, args), 3, 4);
 		long first = numberIn(answer.get(0));
 		if (first == 1) {
 			int candidate = (int) numberIn(answer.get(1)) - 1;
@@ -224,7 +225,11 @@ final class UsageScript {
 			}
 			return new AdmitResult.Admitted(group.deployments().get(candidates[candidate]), numberIn(answer.get(2)));
 		}
-		return new AdmitResult.Refused(numberIn(answer.get(1)), (int) numberIn(answer.get(2)), n);
+		if (answer.size() != 4) {
+			throw new RedisUnavailableException("unexpected answer " + answer);
+		}
+		return new AdmitResult.Refused(numberIn(answer.get(1)), (int) numberIn(answer.get(2)),
+				(int) numberIn(answer.get(3)), n);
 	}
 
 	/**
@@ -239,24 +244,52 @@ final class UsageScript {
 	}
 
 	/**
-	 * Cool a deployment down, unless it already cools down for longer.
+	 * Cool a deployment down, unless it already cools down as long or longer.
 	 * @param deployment the deployment
 	 * @param durationMillis how long, positive
-	 * @return the ms the cooldown has left
+	 * @param reason why
+	 * @return the ms the cooldown in effect has left
 	 */
-	long coolDown(Deployment deployment, long durationMillis) {
+	long coolDown(Deployment deployment, long durationMillis, Cooldown.Reason reason) {
 		return numberIn(run(false, new byte[][] { bytes(this.keys.cooldown(deployment)) },
-				new byte[][] { COOL, time(now()), this.ttlMillis, arg(durationMillis) }));
+				new byte[][] { COOL, time(now()), this.ttlMillis, arg(durationMillis), arg(code(reason)) }));
 	}
 
 	/**
-	 * How long a deployment still cools down.
+	 * A deployment's cooldown.
 	 * @param deployment the deployment
-	 * @return the ms left, 0 when it does not cool down
+	 * @return how long it still lasts and why, {@link Cooldown#NONE} when there is none
 	 */
-	long cooldownLeft(Deployment deployment) {
-		return numberIn(run(false, new byte[][] { bytes(this.keys.cooldown(deployment)) },
-				new byte[][] { COOLING, time(now()), this.ttlMillis }));
+	Cooldown cooldown(Deployment deployment) {
+		List<?> answer = list(run(true, new byte[][] { bytes(this.keys.cooldown(deployment)) },
+				new byte[][] { COOLING, time(now()), this.ttlMillis }), 2);
+		long left = numberIn(answer.get(0));
+		return (left > 0) ? Cooldown.of(Duration.ofMillis(left), reason(numberIn(answer.get(1)))) : Cooldown.NONE;
+	}
+
+	/**
+	 * The digit that stands for a cooldown's reason in Redis (the decimal of the cooldown
+	 * key's value); spelled out rather than the enum's ordinal, so that reordering the enum
+	 * never changes what a stored value means.
+	 */
+	static int code(Cooldown.Reason reason) {
+		return switch (reason) {
+			case RATE_LIMITED -> 1;
+			case FAILURES -> 2;
+			case MISCONFIGURED -> 3;
+		};
+	}
+
+	/**
+	 * The reason a digit stands for; 0, which an earlier version's cooldown reads as, and any
+	 * digit this version does not know mean {@link Cooldown.Reason#FAILURES}: those versions
+	 * cooled down after failures of every kind, and failures is the least specific reason.
+	 */
+	static Cooldown.Reason reason(long code) {
+		if (code == 1) {
+			return Cooldown.Reason.RATE_LIMITED;
+		}
+		return (code == 3) ? Cooldown.Reason.MISCONFIGURED : Cooldown.Reason.FAILURES;
 	}
 
 	/**
@@ -457,7 +490,11 @@ final class UsageScript {
 	// ---- answers
 
 	private static List<?> list(@Nullable Object answer, int size) {
-		if (answer instanceof List<?> list && list.size() == size) {
+		return list(answer, size, size);
+	}
+
+	private static List<?> list(@Nullable Object answer, int smallest, int largest) {
+		if (answer instanceof List<?> list && list.size() >= smallest && list.size() <= largest) {
 			return list;
 		}
 		throw new RedisUnavailableException("unexpected answer " + answer);
@@ -495,9 +532,10 @@ final class UsageScript {
 		 * No candidate could take the call.
 		 * @param waitMillis ms until the first could, or -1 when none ever could
 		 * @param cooling how many candidates cool down
+		 * @param misconfigured how many of those cool down because they are misconfigured
 		 * @param candidates how many candidates there were
 		 */
-		record Refused(long waitMillis, int cooling, int candidates) implements AdmitResult {
+		record Refused(long waitMillis, int cooling, int misconfigured, int candidates) implements AdmitResult {
 		}
 
 	}

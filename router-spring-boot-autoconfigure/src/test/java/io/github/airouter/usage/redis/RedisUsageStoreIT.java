@@ -1,5 +1,7 @@
 package io.github.airouter.usage.redis;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,6 +15,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -33,6 +39,7 @@ import io.github.airouter.routing.NoDeploymentAvailableException;
 import io.github.airouter.testsupport.FakeProvider;
 import io.github.airouter.testsupport.TestRedis;
 import io.github.airouter.usage.Admission;
+import io.github.airouter.usage.Cooldown;
 import io.github.airouter.usage.UsageStore;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -40,8 +47,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Several application instances sharing one Redis: together they never exceed a
- * deployment's limits; a Redis outage costs no call, keeps each instance within its share,
- * and ends as soon as Redis answers again.
+ * deployment's limits; cooldowns and their reasons hold for all of them; a Redis outage costs
+ * no call, keeps each instance within its share, and ends as soon as Redis answers again.
+ * Closing a store sends what it queued, waiting no longer than its bound.
  */
 class RedisUsageStoreIT {
 
@@ -212,6 +220,36 @@ class RedisUsageStoreIT {
 	}
 
 	@Test
+	void whyADeploymentCoolsDownIsSharedWithEveryInstance() throws Exception {
+		TestRedis redis = redis(false);
+		// one failure other than a 429 is enough to cool a deployment down
+		ApplicationContextRunner runner = instance(redis, "rpm", 100, "router.model-list[0].order=1",
+				"router.model-list[1].order=2", "router.model-list[2].order=3", "router.allowed-fails=1",
+				"router.cooldown-time=40s");
+		this.provider.enqueue("/openai/deployments/chat-0",
+				FakeProvider.error(429, "rate_limit_exceeded", null, "slow down").setHeader("Retry-After", "30"));
+		this.provider.enqueue("/openai/deployments/chat-1",
+				FakeProvider.error(500, "server_error", null, "try again"));
+		runner.run((a) -> runner.run((b) -> {
+			// instance a meets a 429 on chat-0, a 500 on chat-1, and is answered by chat-2
+			a.getBean(RoutingChatModel.class).call(new Prompt("Hello"));
+			assertThat(this.provider.requestsTo("/openai/deployments/chat-2")).hasSize(1);
+			// instance b, which saw neither, reads both cooldowns and why
+			List<Deployment> deployments = b.getBean(io.github.airouter.routing.Router.class)
+				.group("gpt-35-turbo", io.github.airouter.deployment.ModelMode.CHAT)
+				.deployments();
+			RedisUsageStore storeB = storeOf(b);
+			Cooldown limited = storeB.cooldown(deployments.get(0));
+			assertThat(limited.reason()).isEqualTo(Cooldown.Reason.RATE_LIMITED);
+			assertThat(limited.remaining()).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(30));
+			Cooldown failing = storeB.cooldown(deployments.get(1));
+			assertThat(failing.reason()).isEqualTo(Cooldown.Reason.FAILURES);
+			assertThat(failing.remaining()).isGreaterThan(Duration.ofSeconds(30)).isLessThanOrEqualTo(Duration.ofSeconds(40));
+			assertThat(storeB.cooldown(deployments.get(2))).isEqualTo(Cooldown.NONE);
+		}));
+	}
+
+	@Test
 	void aRoutingDecisionIsOneRedisCommand() {
 		TestRedis redis = redis(false);
 		LettuceConnectionFactory connectionFactory = redis.connectionFactory();
@@ -240,6 +278,80 @@ class RedisUsageStoreIT {
 		finally {
 			connectionFactory.destroy();
 		}
+	}
+
+	@Test
+	void closeSendsEverySettlementQueuedBeforeIt() {
+		TestRedis redis = redis(false);
+		LettuceConnectionFactory connectionFactory = redis.connectionFactory();
+		Deployment a = Deployment.of("a", "gpt-4o", Limits.UNLIMITED);
+		ModelGroup group = new ModelGroup("gpt-4o", RoutingStrategy.USAGE_BASED, List.of(a));
+		try {
+			RedisUsageStore store = new RedisUsageStore(connectionFactory, TestRedis.storeSettings("router:"),
+					Clock.systemUTC(), null);
+			List<Admission> admissions = new ArrayList<>();
+			for (int i = 0; i < 500; i++) {
+				admissions.add(store.admit(group, 10, Set.of()));
+			}
+			admissions.forEach((admission) -> store.reconcile(admission.reservation(), 7));
+			store.close();
+			assertThat(store.getDroppedSettlements()).isZero();
+			try (RedisUsageStore reader = new RedisUsageStore(connectionFactory, TestRedis.storeSettings("router:"),
+					Clock.systemUTC(), null)) {
+				assertThat(reader.usage(a).tokens()).isEqualTo(500 * 7);
+				assertThat(reader.usage(a).pendingTokens()).isZero();
+			}
+		}
+		finally {
+			connectionFactory.destroy();
+		}
+	}
+
+	@Test
+	void closeWaitsForARedisThatDoesNotAnswerOnlyWithinItsBoundAndWithoutSpinning() {
+		TestRedis redis = redis(true);
+		LettuceConnectionFactory connectionFactory = redis.connectionFactory();
+		Deployment a = Deployment.of("a", "gpt-4o", Limits.UNLIMITED);
+		ModelGroup group = new ModelGroup("gpt-4o", RoutingStrategy.USAGE_BASED, List.of(a));
+		// a command would wait 60 s for an answer; close waits 2 s for the queue
+		RedisUsageStore.Settings settings = new RedisUsageStore.Settings("router:", Duration.ofSeconds(60),
+				Duration.ofMinutes(2), null, Duration.ofHours(1), Duration.ofHours(1));
+		RedisUsageStore store = new RedisUsageStore(connectionFactory, settings, Clock.systemUTC(), null);
+		try {
+			List<Admission> admissions = new ArrayList<>();
+			for (int i = 0; i < 100; i++) {
+				admissions.add(store.admit(group, 10, Set.of()));
+			}
+			// Redis holds every script (a write) unanswered for a minute
+			client(redis, "PAUSE", "60000", "WRITE");
+			admissions.forEach((admission) -> store.reconcile(admission.reservation(), 7));
+			ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+			long cpuBefore = threads.getCurrentThreadCpuTime();
+			long started = System.nanoTime();
+			store.close();
+			Duration waited = Duration.ofNanos(System.nanoTime() - started);
+			Duration cpu = Duration.ofNanos(threads.getCurrentThreadCpuTime() - cpuBefore);
+			// it waited for the queue to drain until its bound, not for Redis's minute, asleep
+			assertThat(waited).isGreaterThanOrEqualTo(Duration.ofSeconds(2)).isLessThan(Duration.ofSeconds(30));
+			assertThat(cpu).isLessThan(Duration.ofMillis(500));
+			// what could not be sent is counted, and closing is no outage
+			await().atMost(WAIT).until(() -> store.getDroppedSettlements() == 100);
+			assertThat(store.isAvailable()).isTrue();
+		}
+		finally {
+			client(redis, "UNPAUSE");
+			store.close();
+			connectionFactory.destroy();
+		}
+	}
+
+	/** Run CLIENT with arguments Lettuce has no method for (PAUSE with a mode, UNPAUSE). */
+	private static void client(TestRedis redis, String... arguments) {
+		CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8);
+		for (String argument : arguments) {
+			args.add(argument);
+		}
+		redis.commands((c) -> c.dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8), args));
 	}
 
 	/** Calls of each command since the last CONFIG RESETSTAT, scripts' inner calls included. */

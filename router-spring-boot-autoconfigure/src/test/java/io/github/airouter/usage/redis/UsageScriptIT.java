@@ -33,6 +33,7 @@ import io.github.airouter.deployment.RoutingStrategy;
 import io.github.airouter.testsupport.FakeProvider;
 import io.github.airouter.testsupport.MutableClock;
 import io.github.airouter.testsupport.TestRedis;
+import io.github.airouter.usage.Cooldown;
 import io.github.airouter.usage.WindowUsage;
 import io.github.airouter.usage.redis.UsageScript.AdmitResult;
 
@@ -103,36 +104,87 @@ class UsageScriptIT {
 		this.clock.setSecond(1_000.5);
 		assertThat(admit(300, this.a)).isEqualTo(new AdmitResult.Admitted(this.a, 1_000));
 		Map<String, String> hash = redis.commands((c) -> c.hgetall("test:{gpt-4o}:usage:a"));
-		// slot = second mod 61, beside the running totals, the newest second and the pending tokens
-		assertThat(hash).containsOnly(Map.entry("r24", "1"), Map.entry("t24", "300"), Map.entry("rq", "1"),
-				Map.entry("tk", "300"), Map.entry("pt", "300"), Map.entry("cur", "1000"));
+		// slot = second mod 61: requests, tokens and the tokens pending; the running totals and
+		// the newest second beside them
+		assertThat(hash).containsOnly(Map.entry("r24", "1"), Map.entry("t24", "300"), Map.entry("p24", "300"),
+				Map.entry("rq", "1"), Map.entry("tk", "300"), Map.entry("cur", "1000"));
 		assertThat(this.script.usage(this.a)).isEqualTo(new WindowUsage(1, 300, 300));
 	}
 
 	@Test
-	void aRefusalSaysWhenAndHowManyCandidatesCoolDown() {
-		this.script.coolDown(this.b, 30_000);
-		assertThat(admit(1_001, this.a, this.b)).isEqualTo(new AdmitResult.Refused(30_000, 1, 2));
-		assertThat(admit(1_001, this.a)).isEqualTo(new AdmitResult.Refused(-1, 0, 1));
+	void aSlotKeepsAPendingFieldOnlyWhileSomethingInItIsPending() {
+		AdmitResult.Admitted first = (AdmitResult.Admitted) admit(300, this.a);
+		admit(200, this.a);
+		// an earlier version's running total of pending tokens
+		redis.commands((c) -> c.hset("test:{gpt-4o}:usage:a", "pt", "90000"));
+		UsageScript.Batch batch = this.script.batch();
+		batch.settle(this.script.now(), this.a, first.slot(), -100, 300);
+		this.script.send(batch);
+		assertThat(hash()).containsEntry("t24", "400").containsEntry("p24", "200");
+		batch = this.script.batch();
+		batch.settle(this.script.now(), this.a, first.slot(), 0, 200);
+		this.script.send(batch);
+		assertThat(hash()).containsEntry("t24", "400").doesNotContainKey("p24");
+		assertThat(this.script.usage(this.a)).isEqualTo(new WindowUsage(2, 400, 0));
+		// moving the window drops the old total with the seconds it passes
+		this.clock.setSecond(1_001);
+		assertThat(this.script.usage(this.a)).isEqualTo(new WindowUsage(2, 400, 0));
+		assertThat(hash()).containsOnlyKeys("r24", "t24", "rq", "tk", "cur");
 	}
 
 	@Test
-	void aCooldownKeyHoldsWhenItEndsAndExpiresATtlLater() {
-		assertThat(this.script.coolDown(this.a, 30_000)).isEqualTo(30_000);
-		assertThat(value("test:{gpt-4o}:cooldown:a")).isEqualTo("1030000");
+	void aRefusalSaysWhenAndHowManyCandidatesCoolDown() {
+		this.script.coolDown(this.b, 30_000, Cooldown.Reason.FAILURES);
+		assertThat(admit(1_001, this.a, this.b)).isEqualTo(new AdmitResult.Refused(30_000, 1, 0, 2));
+		assertThat(admit(1_001, this.a)).isEqualTo(new AdmitResult.Refused(-1, 0, 0, 1));
+		this.script.coolDown(this.a, 60_000, Cooldown.Reason.MISCONFIGURED);
+		assertThat(admit(1_001, this.a, this.b)).isEqualTo(new AdmitResult.Refused(30_000, 2, 1, 2));
+	}
+
+	@Test
+	void aCooldownKeyHoldsWhenItEndsAndWhyAndExpiresATtlLater() {
+		assertThat(this.script.coolDown(this.a, 30_000, Cooldown.Reason.RATE_LIMITED)).isEqualTo(30_000);
+		// the end in ms, and the reason as its one decimal
+		assertThat(value("test:{gpt-4o}:cooldown:a")).isEqualTo("1030000.1");
 		assertThat(pttl("test:{gpt-4o}:cooldown:a")).isGreaterThan(TTL)
 			.isLessThanOrEqualTo(30_000 + TTL);
-		// the store's clock decides, not the key's expiry
-		this.clock.setSecond(1_031);
-		assertThat(this.script.cooldownLeft(this.a)).isZero();
+		// a shorter cooldown changes neither the end nor the reason
+		assertThat(this.script.coolDown(this.a, 10_000, Cooldown.Reason.MISCONFIGURED)).isEqualTo(30_000);
+		assertThat(value("test:{gpt-4o}:cooldown:a")).isEqualTo("1030000.1");
+		// the store's clock decides, not the key's expiry; the decimal adds no time
+		this.clock.setSecond(1_029.999);
+		assertThat(this.script.cooldown(this.a))
+			.isEqualTo(new Cooldown(Duration.ofMillis(1), Cooldown.Reason.RATE_LIMITED));
+		assertThat(admit(1, this.a)).isEqualTo(new AdmitResult.Refused(1, 1, 0, 1));
+		this.clock.setSecond(1_030);
+		assertThat(this.script.cooldown(this.a)).isEqualTo(Cooldown.NONE);
 		assertThat(exists("test:{gpt-4o}:cooldown:a")).isOne();
-		assertThat(admit(1, this.a)).isEqualTo(new AdmitResult.Admitted(this.a, 1_031));
+		assertThat(admit(1, this.a)).isEqualTo(new AdmitResult.Admitted(this.a, 1_030));
+	}
+
+	@Test
+	void eachReasonIsOneDigitOfTheCooldownKeysValueAndAnEarlierVersionsValueMeansFailures() {
+		Deployment c = Deployment.of("c", "gpt-4o", Limits.UNLIMITED);
+		this.script.coolDown(this.a, 1_000, Cooldown.Reason.RATE_LIMITED);
+		this.script.coolDown(this.b, 2_000, Cooldown.Reason.FAILURES);
+		this.script.coolDown(c, 3_000, Cooldown.Reason.MISCONFIGURED);
+		assertThat(value("test:{gpt-4o}:cooldown:a")).isEqualTo("1001000.1");
+		assertThat(value("test:{gpt-4o}:cooldown:b")).isEqualTo("1002000.2");
+		assertThat(value("test:{gpt-4o}:cooldown:c")).isEqualTo("1003000.3");
+		for (Cooldown.Reason reason : Cooldown.Reason.values()) {
+			assertThat(UsageScript.reason(UsageScript.code(reason))).isEqualTo(reason);
+		}
+		// an earlier version wrote the end alone
+		redis.commands((commands) -> commands.set("test:{gpt-4o}:cooldown:a", "1004000"));
+		assertThat(this.script.cooldown(this.a))
+			.isEqualTo(new Cooldown(Duration.ofSeconds(4), Cooldown.Reason.FAILURES));
+		assertThat(admit(1, this.a)).isEqualTo(new AdmitResult.Refused(4_000, 1, 0, 1));
 	}
 
 	@Test
 	void aCooldownOfNoDurationWritesNothing() {
-		assertThat(this.script.coolDown(this.a, 0)).isZero();
-		assertThat(this.script.coolDown(this.a, -1_000)).isZero();
+		assertThat(this.script.coolDown(this.a, 0, Cooldown.Reason.RATE_LIMITED)).isZero();
+		assertThat(this.script.coolDown(this.a, -1_000, Cooldown.Reason.FAILURES)).isZero();
 		assertThat(keys()).isEmpty();
 	}
 
@@ -143,7 +195,7 @@ class UsageScriptIT {
 		batch.settle(this.script.now(), this.a, admitted.slot(), 5, 10);
 		batch.calibrate(this.script.now(), this.a, 5, 500);
 		this.script.send(batch);
-		this.script.coolDown(this.b, 5_000);
+		this.script.coolDown(this.b, 5_000, Cooldown.Reason.FAILURES);
 		this.script.beat("instance", 6_000, TTL);
 		List<String> written = keys();
 		assertThat(written).containsExactlyInAnyOrder("test:{gpt-4o}:usage:a", "test:{gpt-4o}:cooldown:b",
@@ -171,8 +223,10 @@ class UsageScriptIT {
 				0.0);
 		long redisSecond = redis.commands((c) -> Long.parseLong(c.time().get(0)));
 		assertThat(admitted.slot()).isBetween(redisSecond - 2, redisSecond);
-		assertThat(onRedisTime.coolDown(this.b, 10_000)).isEqualTo(10_000);
-		assertThat(onRedisTime.cooldownLeft(this.b)).isPositive().isLessThanOrEqualTo(10_000);
+		assertThat(onRedisTime.coolDown(this.b, 10_000, Cooldown.Reason.RATE_LIMITED)).isEqualTo(10_000);
+		Cooldown cooldown = onRedisTime.cooldown(this.b);
+		assertThat(cooldown.remaining()).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(10));
+		assertThat(cooldown.reason()).isEqualTo(Cooldown.Reason.RATE_LIMITED);
 	}
 
 	@Test
@@ -189,9 +243,10 @@ class UsageScriptIT {
 		redis.commands(RedisCommands::scriptFlush);
 		assertThat(this.script.usage(this.a)).isEqualTo(new WindowUsage(2, 40, 0));
 		redis.commands(RedisCommands::scriptFlush);
-		assertThat(this.script.coolDown(this.a, 1_000)).isEqualTo(1_000);
+		assertThat(this.script.coolDown(this.a, 1_000, Cooldown.Reason.MISCONFIGURED)).isEqualTo(1_000);
 		redis.commands(RedisCommands::scriptFlush);
-		assertThat(this.script.cooldownLeft(this.a)).isEqualTo(1_000);
+		assertThat(this.script.cooldown(this.a))
+			.isEqualTo(new Cooldown(Duration.ofSeconds(1), Cooldown.Reason.MISCONFIGURED));
 		redis.commands(RedisCommands::scriptFlush);
 		assertThat(this.script.beat("instance", 6_000, TTL)).isOne();
 	}
@@ -274,6 +329,10 @@ class UsageScriptIT {
 					}
 				}
 			});
+	}
+
+	private static Map<String, String> hash() {
+		return redis.commands((c) -> c.hgetall("test:{gpt-4o}:usage:a"));
 	}
 
 	private static String value(String key) {

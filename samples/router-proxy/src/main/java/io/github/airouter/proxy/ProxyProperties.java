@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Settings of the proxy, under {@code router.proxy}.
@@ -34,6 +35,11 @@ public class ProxyProperties {
 	 * How long a streamed answer may take in all before the proxy ends it.
 	 */
 	private Duration streamTimeout = Duration.ofMinutes(10);
+
+	/**
+	 * Largest request body accepted; a larger one is answered 413 without being read.
+	 */
+	private DataSize maxRequestSize = DataSize.ofMegabytes(8);
 
 	public List<String> getKeys() {
 		return this.keys;
@@ -65,6 +71,14 @@ public class ProxyProperties {
 
 	public void setStreamTimeout(Duration streamTimeout) {
 		this.streamTimeout = streamTimeout;
+	}
+
+	public DataSize getMaxRequestSize() {
+		return this.maxRequestSize;
+	}
+
+	public void setMaxRequestSize(DataSize maxRequestSize) {
+		this.maxRequestSize = maxRequestSize;
 	}
 
 }

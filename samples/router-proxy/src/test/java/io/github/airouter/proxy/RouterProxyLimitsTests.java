@@ -47,7 +47,7 @@ class RouterProxyLimitsTests {
 	@AfterAll
 	static void noKeyInAnyResponseOrLogLine(CapturedOutput output) {
 		assertThat(client.everything()).isNotEmpty().doesNotContain(PROVIDER_KEY);
-		assertThat(output.getAll()).contains("Routing over 4 deployments").doesNotContain(PROVIDER_KEY, KEY);
+		assertThat(output.getAll()).contains("Routing over 5 deployments").doesNotContain(PROVIDER_KEY, KEY);
 	}
 
 	@Test
@@ -65,16 +65,38 @@ class RouterProxyLimitsTests {
 
 	@Test
 	void providerErrorsKeepTheirStatusAndLoseTheirSecrets() {
-		String missing = "{\"model\":\"missing-deployment\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]";
-		HttpResponse<String> notFound = client.post("/v1/chat/completions", KEY, missing + "}");
-		assertError(notFound, 404, "DeploymentNotFound");
-		assertThat(ProxyClient.json(notFound).at("/error/message").asString())
-			.isEqualTo("The API deployment for this resource does not exist.");
-		assertError(client.post("/v1/chat/completions", KEY, missing + ",\"stream\":true}"), 404, "DeploymentNotFound");
 		HttpResponse<String> badRequest = client.post("/v1/chat/completions", KEY,
 				"{\"model\":\"wrong-operation\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
 		assertError(badRequest, 400, "OperationNotSupported");
-		assertThat(client.everything()).doesNotContain("127.0.0.1");
+		assertThat(badRequest.body()).doesNotContain("127.0.0.1", PROVIDER_KEY);
+	}
+
+	@Test
+	void aDeploymentMissingUpstreamIs502NamingItNot404() {
+		// the proxy knows these models: the request was valid, its deployment is missing upstream
+		String azure = "{\"model\":\"missing-deployment\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]";
+		HttpResponse<String> notFound = client.post("/v1/chat/completions", KEY, azure + "}");
+		assertError(notFound, 502, "upstream_deployment_not_found");
+		assertThat(notFound.body()).doesNotContain("127.0.0.1", PROVIDER_KEY);
+		assertThat(ProxyClient.json(notFound).at("/error/message").asString())
+			.startsWith("Deployment 'azure-eu/no-such-deployment' of model 'missing-deployment' does not exist at its "
+					+ "provider (HTTP 404 DeploymentNotFound: The API deployment for this resource does not exist.)");
+		// its only deployment now cools down as misconfigured: still the operator's problem, not the client's
+		HttpResponse<String> streamed = client.post("/v1/chat/completions", KEY, azure + ",\"stream\":true}");
+		assertError(streamed, 502, "upstream_deployment_misconfigured");
+		assertThat(ProxyClient.json(streamed).at("/error/message").asString())
+			.contains("all 1 deployments are misconfigured");
+		HttpResponse<String> openAi = client.post("/v1/chat/completions", KEY,
+				"{\"model\":\"missing-model\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+		assertError(openAi, 502, "upstream_deployment_not_found");
+		assertThat(openAi.body()).doesNotContain("127.0.0.1", PROVIDER_KEY);
+		assertThat(ProxyClient.json(openAi).at("/error/message").asString())
+			.startsWith("Deployment 'openai/no-such-model' of model 'missing-model' does not exist at its provider "
+					+ "(HTTP 404 model_not_found: ");
+		// a model the proxy does not know stays the client's 404
+		assertError(client.post("/v1/chat/completions", KEY,
+				"{\"model\":\"no-such-model\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"), 404,
+				"model_not_found");
 	}
 
 	@Test
@@ -82,7 +104,7 @@ class RouterProxyLimitsTests {
 		assertError(client.get("/actuator/router", null), 401, "invalid_api_key");
 		HttpResponse<String> router = client.get("/actuator/router", "limits-test-key-2");
 		assertThat(router.statusCode()).isEqualTo(200);
-		assertThat(ProxyClient.json(router).path("modelGroups")).hasSize(4);
+		assertThat(ProxyClient.json(router).path("modelGroups")).hasSize(5);
 		// the page holds no data; health stays open for probes
 		assertThat(client.get("/", null).statusCode()).isEqualTo(200);
 		assertThat(client.get("/actuator/health", null).statusCode()).isEqualTo(200);

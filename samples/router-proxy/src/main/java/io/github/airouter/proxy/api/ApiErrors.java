@@ -28,6 +28,7 @@ import org.springframework.web.ErrorResponse;
 
 import io.github.airouter.autoconfigure.RouterProperties;
 import io.github.airouter.autoconfigure.RouterProperties.ModelListEntry;
+import io.github.airouter.deployment.Deployment;
 import io.github.airouter.proxy.ProxyProperties;
 import io.github.airouter.routing.NoDeploymentAvailableException;
 import io.github.airouter.routing.StreamTimeoutException;
@@ -36,14 +37,18 @@ import io.github.airouter.routing.UnknownModelException;
 /**
  * What a failed call becomes for the client, in OpenAI's error format:
  * <ul>
- * <li>a malformed request: 400 {@code invalid_request_error};</li>
+ * <li>a malformed request: 400 {@code invalid_request_error}; a body over
+ * {@code router.proxy.max-request-size}: 413 {@code request_too_large};</li>
  * <li>{@link UnknownModelException}: 404 {@code model_not_found};</li>
  * <li>{@link NoDeploymentAvailableException} (every deployment of the model is at its
  * limits or cooling down): 429 {@code rate_limit_exceeded} with {@code Retry-After} in
  * whole seconds, rounded up (none when no deployment could ever take the call);</li>
  * <li>a provider's error ({@link OpenAIServiceException}, after the router's retries): its
  * status, type, code and message, with secrets and URLs removed; but a provider's 401 or
- * 403 is the proxy's own credentials failing, so it becomes a 502 that says no more;</li>
+ * 403 is the proxy's own credentials failing, so it becomes a 502 that says no more, and a
+ * provider's 404 (Azure's {@code DeploymentNotFound}, OpenAI's {@code model_not_found})
+ * is a deployment of a model the proxy knows missing upstream, so it becomes a 502 naming
+ * that deployment by id;</li>
  * <li>a provider that cannot be reached: 502; one that takes too long: 504;</li>
  * <li>anything else: 500 with a generic message (logged).</li>
  * </ul>
@@ -59,9 +64,12 @@ public class ApiErrors {
 
 	private final SecretRedactor redactor;
 
+	private final FailedDeployments failedDeployments;
+
 	@Autowired
-	ApiErrors(ObjectProvider<RouterProperties> router, ProxyProperties proxy, Environment environment) {
-		this(secrets(router.getIfAvailable(), proxy, environment));
+	ApiErrors(ObjectProvider<RouterProperties> router, ProxyProperties proxy, Environment environment,
+			FailedDeployments failedDeployments) {
+		this(secrets(router.getIfAvailable(), proxy, environment), failedDeployments);
 	}
 
 	/**
@@ -69,7 +77,17 @@ public class ApiErrors {
 	 * @param secrets provider and client keys
 	 */
 	ApiErrors(Collection<String> secrets) {
+		this(secrets, new FailedDeployments());
+	}
+
+	/**
+	 * Errors whose messages never contain any of the given secrets.
+	 * @param secrets provider and client keys
+	 * @param failedDeployments which deployment answered each provider's 404
+	 */
+	ApiErrors(Collection<String> secrets, FailedDeployments failedDeployments) {
 		this.redactor = new SecretRedactor(secrets);
+		this.failedDeployments = failedDeployments;
 	}
 
 	/** Every provider key of the model list, and the client keys. */
@@ -100,9 +118,18 @@ public class ApiErrors {
 		if (cause instanceof InvalidRequestException invalid) {
 			return invalid.error();
 		}
+		if (cause instanceof RequestTooLargeException tooLarge) {
+			return tooLarge.error();
+		}
 		if (cause instanceof UnknownModelException unknown) {
 			return new OpenAiError(HttpStatus.NOT_FOUND, unknown.getMessage() + ".", OpenAiError.INVALID_REQUEST,
 					"model", "model_not_found", null);
+		}
+		if (cause instanceof NoDeploymentAvailableException unavailable && unavailable.isEveryDeploymentMisconfigured()) {
+			// not the client's rate: the operator's configuration; asking again will not help soon
+			return new OpenAiError(HttpStatus.BAD_GATEWAY, unavailable.getMessage()
+					+ ". The request is valid; the proxy's operator must fix those deployments in router.model-list.",
+					"server_error", null, "upstream_deployment_misconfigured", null);
 		}
 		if (cause instanceof NoDeploymentAvailableException unavailable) {
 			return new OpenAiError(HttpStatus.TOO_MANY_REQUESTS, unavailable.getMessage() + ".", "rate_limit_exceeded",
@@ -143,6 +170,9 @@ public class ApiErrors {
 					+ status + "): the proxy's operator must check that deployment's api-key.", "server_error", null,
 					"upstream_authentication_failed", null);
 		}
+		if (status == 404) {
+			return notFoundUpstream(ex);
+		}
 		HttpStatus resolved = HttpStatus.resolve(status);
 		if (resolved == null || status < 400) {
 			resolved = HttpStatus.BAD_GATEWAY;
@@ -154,6 +184,25 @@ public class ApiErrors {
 				: (status == 429) ? "rate_limit_exceeded" : OpenAiError.INVALID_REQUEST);
 		String code = token(ex::code).orElse((status == 429) ? "rate_limit_exceeded" : null);
 		return new OpenAiError(resolved, message, type, token(ex::param).orElse(null), code, retryAfter(ex));
+	}
+
+	/**
+	 * A provider's 404 for a model the proxy knows: the request was valid, a deployment of
+	 * the model list is missing upstream (a wrong Azure deployment or OpenAI model name).
+	 */
+	private OpenAiError notFoundUpstream(OpenAIServiceException ex) {
+		Deployment deployment = this.failedDeployments.of(ex);
+		String which = (deployment != null)
+				? "Deployment '" + deployment.id() + "' of model '" + deployment.modelName() + "'"
+				: "A deployment of the model";
+		String code = token(ex::code).map((text) -> " " + text).orElse("");
+		String message = providerMessage(ex);
+		String answer = which + " does not exist at its provider (HTTP 404" + code
+				+ ((message != null) ? ": " + this.redactor.redact(message) : "")
+				+ "). The request is valid; the proxy's operator must fix that deployment in router.model-list.";
+		logger.warn(answer);
+		return new OpenAiError(HttpStatus.BAD_GATEWAY, answer, "server_error", null, "upstream_deployment_not_found",
+				null);
 	}
 
 	/** The provider's {@code error.message} (OpenAI and Azure both put it there). */

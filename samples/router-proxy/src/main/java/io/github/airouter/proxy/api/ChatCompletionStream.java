@@ -2,10 +2,6 @@ package io.github.airouter.proxy.api;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.jspecify.annotations.Nullable;
@@ -18,6 +14,7 @@ import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.context.request.async.DeferredResult;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter;
 
 import io.github.airouter.routing.StreamTimeoutException;
@@ -27,17 +24,22 @@ import io.github.airouter.routing.StreamTimeoutException;
  * {@code data: <chat.completion.chunk>\n\n} per chunk, the usage chunk when the client
  * asked for it, then {@code data: [DONE]\n\n}.
  * <p>
- * The HTTP status is decided by the stream's first signal: the request thread waits for
- * it, so that a stream the router cannot start (no capacity, unknown model, a provider's
- * error on every deployment) is answered with a plain error status and OpenAI's error
- * JSON, as a non-streamed call would be. After the first chunk the status is sent; a later
- * failure becomes a last event {@code data: {"error": {...}}}, which OpenAI's clients
- * raise as an error. The rest of the stream is written from the provider client's threads:
- * no thread waits on a running stream, and a client that goes away cancels it.
+ * The HTTP status is decided by the stream's first signal, so that a stream the router
+ * cannot start (no capacity, unknown model, a provider's error on every deployment) is
+ * answered with a plain error status and OpenAI's error JSON, as a non-streamed call would
+ * be. No thread waits for that signal: the answer is a {@link DeferredResult}, so the
+ * request's thread goes back to the server at once (Spring MVC's async processing), and
+ * the first signal completes it from the provider client's thread: an error, or a 200
+ * whose body is an emitter. After the first chunk a failure becomes a last event
+ * {@code data: {"error": {...}}}, which OpenAI's clients raise as an error. The whole
+ * stream, first chunk included, may take {@code timeout}.
+ * <p>
+ * A client that goes away cancels the provider's stream: the next write to it fails, and
+ * the router settles the call as cancelled.
  */
 final class ChatCompletionStream {
 
-	private final ResponseBodyEmitter emitter;
+	private final DeferredResult<ResponseEntity<ResponseBodyEmitter>> answer;
 
 	private final ChatCompletions.Chunks chunks;
 
@@ -45,97 +47,130 @@ final class ChatCompletionStream {
 
 	private final JsonMapper json;
 
-	private final CompletableFuture<Void> started = new CompletableFuture<>();
+	private final Duration timeout;
+
+	private final long startedNanos = System.nanoTime();
+
+	/** Written only from the stream's signals, which never overlap. */
+	private @Nullable ResponseBodyEmitter emitter;
 
 	private volatile @Nullable Disposable subscription;
 
 	private volatile boolean closed;
 
 	private ChatCompletionStream(ChatCall call, Duration timeout, ApiErrors errors, JsonMapper json) {
-		this.emitter = new ResponseBodyEmitter(timeout.toMillis());
+		this.answer = new DeferredResult<>(timeout.toMillis());
 		this.chunks = new ChatCompletions.Chunks(call.model(), call.includeUsage());
 		this.errors = errors;
 		this.json = json;
+		this.timeout = timeout;
 	}
 
 	/**
-	 * Start relaying a stream, once its first signal has come.
+	 * Start relaying a stream; the answer is set when its first signal comes.
 	 * @param responses the routed stream
 	 * @param call the request
 	 * @param timeout how long the stream may take in all
 	 * @param errors what failures become
 	 * @param json writes the chunks
-	 * @return the response, its body written as the stream goes on
-	 * @throws RuntimeException what the stream failed with before its first chunk
+	 * @return the answer: a 200 whose body is written as the stream goes on, or what the
+	 * stream failed with before its first chunk
 	 */
-	static ResponseEntity<ResponseBodyEmitter> relay(Flux<ChatResponse> responses, ChatCall call, Duration timeout,
-			ApiErrors errors, JsonMapper json) {
-		return new ChatCompletionStream(call, timeout, errors, json).start(responses, timeout);
+	static DeferredResult<ResponseEntity<ResponseBodyEmitter>> relay(Flux<ChatResponse> responses, ChatCall call,
+			Duration timeout, ApiErrors errors, JsonMapper json) {
+		return new ChatCompletionStream(call, timeout, errors, json).start(responses);
 	}
 
-	private ResponseEntity<ResponseBodyEmitter> start(Flux<ChatResponse> responses, Duration timeout) {
-		this.emitter.onTimeout(this::cancel);
-		this.emitter.onError((ex) -> cancel());
-		this.emitter.onCompletion(this::cancel);
-		this.subscription = responses.subscribe(this::next, this::failed, this::completed);
-		try {
-			this.started.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-		}
-		catch (ExecutionException ex) {
+	private DeferredResult<ResponseEntity<ResponseBodyEmitter>> start(Flux<ChatResponse> responses) {
+		this.answer.onTimeout(() -> {
 			cancel();
-			Throwable cause = (ex.getCause() != null) ? ex.getCause() : ex;
-			throw (cause instanceof RuntimeException runtime) ? runtime : new CompletionException(cause);
+			String message = "The stream sent nothing within " + this.timeout;
+			this.answer.setErrorResult(new StreamTimeoutException(message, new TimeoutException(message)));
+		});
+		// the client went away before the first chunk (when the server notices)
+		this.answer.onError((ex) -> cancel());
+		Disposable subscription = responses.subscribe(this::next, this::failed, this::completed);
+		this.subscription = subscription;
+		if (this.closed) {
+			// closed while subscribing, before the subscription was known
+			subscription.dispose();
 		}
-		catch (TimeoutException ex) {
-			cancel();
-			throw new StreamTimeoutException("The stream sent nothing within " + timeout, ex);
+		return this.answer;
+	}
+
+	private void next(ChatResponse response) {
+		ResponseBodyEmitter emitter = emitter();
+		for (ObjectNode chunk : this.chunks.of(response)) {
+			send(emitter, this.json.writeValueAsString(chunk));
 		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			cancel();
-			throw new CompletionException(ex);
+		answer(emitter);
+	}
+
+	private void failed(Throwable failure) {
+		ResponseBodyEmitter emitter = this.emitter;
+		if (emitter == null) {
+			// nothing sent yet: an error status
+			if (!this.answer.setErrorResult(failure)) {
+				// timed out already
+				this.closed = true;
+			}
+			return;
 		}
-		return ResponseEntity.ok()
+		send(emitter, this.json.writeValueAsString(this.errors.of(failure).body()));
+		complete(emitter);
+	}
+
+	private void completed() {
+		ResponseBodyEmitter emitter = emitter();
+		ObjectNode usage = this.chunks.usageChunk();
+		if (usage != null) {
+			send(emitter, this.json.writeValueAsString(usage));
+		}
+		send(emitter, "[DONE]");
+		complete(emitter);
+		answer(emitter);
+	}
+
+	/**
+	 * The emitter of the answer, made at the first signal with what is left of the timeout.
+	 * What is sent before Spring MVC takes it is kept and written first.
+	 */
+	private ResponseBodyEmitter emitter() {
+		ResponseBodyEmitter emitter = this.emitter;
+		if (emitter == null) {
+			long leftMillis = this.timeout.toMillis() - (System.nanoTime() - this.startedNanos) / 1_000_000;
+			emitter = new ResponseBodyEmitter(Math.max(1, leftMillis));
+			emitter.onTimeout(this::cancel);
+			emitter.onError((ex) -> cancel());
+			emitter.onCompletion(this::cancel);
+			this.emitter = emitter;
+		}
+		return emitter;
+	}
+
+	/** Answer 200 with the emitter, once; too late (the stream timed out) cancels it. */
+	private void answer(ResponseBodyEmitter emitter) {
+		if (this.answer.isSetOrExpired()) {
+			return;
+		}
+		boolean set = this.answer.setResult(ResponseEntity.ok()
 			.contentType(MediaType.TEXT_EVENT_STREAM)
 			.header(HttpHeaders.CACHE_CONTROL, "no-cache")
 			// no buffering in a reverse proxy in front (nginx)
 			.header("X-Accel-Buffering", "no")
-			.body(this.emitter);
-	}
-
-	private void next(ChatResponse response) {
-		for (ObjectNode chunk : this.chunks.of(response)) {
-			send(this.json.writeValueAsString(chunk));
+			.body(emitter));
+		if (!set) {
+			this.closed = true;
+			cancel();
 		}
-		// sends before the response is returned are kept and written first
-		this.started.complete(null);
 	}
 
-	private void failed(Throwable failure) {
-		if (this.started.completeExceptionally(failure)) {
-			// nothing sent yet: the request thread answers with an error status
-			return;
-		}
-		send(this.json.writeValueAsString(this.errors.of(failure).body()));
-		complete();
-	}
-
-	private void completed() {
-		ObjectNode usage = this.chunks.usageChunk();
-		if (usage != null) {
-			send(this.json.writeValueAsString(usage));
-		}
-		send("[DONE]");
-		complete();
-		this.started.complete(null);
-	}
-
-	private void send(String data) {
+	private void send(ResponseBodyEmitter emitter, String data) {
 		if (this.closed) {
 			return;
 		}
 		try {
-			this.emitter.send("data: " + data + "\n\n", MediaType.TEXT_PLAIN);
+			emitter.send("data: " + data + "\n\n", MediaType.TEXT_PLAIN);
 		}
 		catch (IOException | IllegalStateException ex) {
 			// the client went away, or the stream timed out: stop the provider's stream
@@ -144,10 +179,10 @@ final class ChatCompletionStream {
 		}
 	}
 
-	private void complete() {
+	private void complete(ResponseBodyEmitter emitter) {
 		if (!this.closed) {
 			this.closed = true;
-			this.emitter.complete();
+			emitter.complete();
 		}
 	}
 

@@ -17,7 +17,8 @@ import io.github.airouter.routing.Router;
 /**
  * {@code POST /v1/chat/completions}: the request's model names a model group; the call
  * goes through the routing {@link ChatModel} to one of its deployments, as a whole answer
- * or, with {@code "stream": true}, as server-sent events.
+ * or, with {@code "stream": true}, as server-sent events relayed by a
+ * {@link ChatCompletionStream}, which holds no thread while the provider is silent.
  */
 @RestController
 class ChatCompletionsController {
@@ -44,9 +45,16 @@ class ChatCompletionsController {
 		this.properties = properties;
 	}
 
+	/**
+	 * Serve a chat completion.
+	 * @param request the request
+	 * @return the completion as a {@code ResponseEntity}, or for a stream a
+	 * {@code DeferredResult} that its first signal sets (Spring MVC picks the handling by
+	 * the value)
+	 */
 	@PostMapping("/v1/chat/completions")
-	ResponseEntity<?> create(HttpServletRequest request) {
-		ChatCall call = this.requests.read(JsonFields.object(this.json, request));
+	Object create(HttpServletRequest request) {
+		ChatCall call = this.requests.read(JsonFields.object(this.json, request, this.properties.getMaxRequestSize()));
 		// an unknown name is a 404, even one Spring AI would take for "no model named"
 		this.router.group(call.model(), ModelMode.CHAT);
 		// there is one as soon as the model list has a chat entry

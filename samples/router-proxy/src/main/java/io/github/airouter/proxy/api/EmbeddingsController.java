@@ -27,6 +27,7 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.github.airouter.deployment.ModelMode;
+import io.github.airouter.proxy.ProxyProperties;
 import io.github.airouter.routing.Router;
 
 import static io.github.airouter.proxy.api.JsonFields.invalidType;
@@ -54,15 +55,19 @@ class EmbeddingsController {
 
 	private final JsonMapper json;
 
-	EmbeddingsController(ObjectProvider<EmbeddingModel> embeddingModel, Router router, JsonMapper json) {
+	private final ProxyProperties properties;
+
+	EmbeddingsController(ObjectProvider<EmbeddingModel> embeddingModel, Router router, JsonMapper json,
+			ProxyProperties properties) {
 		this.embeddingModel = embeddingModel;
 		this.router = router;
 		this.json = json;
+		this.properties = properties;
 	}
 
 	@PostMapping("/v1/embeddings")
 	ResponseEntity<ObjectNode> create(HttpServletRequest request) {
-		JsonNode root = JsonFields.object(this.json, request);
+		JsonNode root = JsonFields.object(this.json, request, this.properties.getMaxRequestSize());
 		String model = requiredString(root, "model", "model");
 		List<String> input = input(root.get("input"));
 		String format = optionalString(root, "encoding_format", "encoding_format");

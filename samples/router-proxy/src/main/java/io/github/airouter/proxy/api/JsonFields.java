@@ -11,11 +11,16 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.util.unit.DataSize;
+
 /**
  * Reads the fields of a request body, failing with OpenAI's 400 messages: a missing
  * required parameter, or a value of the wrong type.
  */
 final class JsonFields {
+
+	/** The largest array a JVM allocates. */
+	private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
 
 	private JsonFields() {
 	}
@@ -24,19 +29,33 @@ final class JsonFields {
 	 * The request's body as a JSON object, whatever its {@code Content-Type} says: read
 	 * from the input stream, which a form content type would otherwise have Spring decode
 	 * as form parameters ({@code curl -d} without {@code -H 'Content-Type:
-	 * application/json'}).
+	 * application/json'}). A body over the limit is refused before it is buffered: at once
+	 * when its {@code Content-Length} says so, else (a chunked body) as soon as one byte
+	 * more than the limit has been read.
 	 * @param json the mapper
 	 * @param request the request
+	 * @param limit the largest body accepted
 	 * @return the object
 	 * @throws InvalidRequestException if the body is empty, not JSON, or not an object
+	 * @throws RequestTooLargeException if the body is larger than the limit
 	 */
-	static JsonNode object(JsonMapper json, HttpServletRequest request) {
+	static JsonNode object(JsonMapper json, HttpServletRequest request, DataSize limit) {
+		long max = Math.max(0, limit.toBytes());
+		if (request.getContentLengthLong() > max) {
+			throw new RequestTooLargeException(max);
+		}
+		byte[] body;
 		try {
-			return object(json, request.getInputStream().readAllBytes());
+			// readNBytes grows its buffer with what arrives, not to the bound
+			body = request.getInputStream().readNBytes((max < MAX_ARRAY) ? (int) max + 1 : MAX_ARRAY);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("Could not read the request body", ex);
 		}
+		if (body.length > max) {
+			throw new RequestTooLargeException(max);
+		}
+		return object(json, body);
 	}
 
 	/**

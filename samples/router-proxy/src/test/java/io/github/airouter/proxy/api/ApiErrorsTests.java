@@ -7,6 +7,7 @@ import java.util.concurrent.CompletionException;
 
 import com.openai.core.http.Headers;
 import com.openai.errors.BadRequestException;
+import com.openai.errors.NotFoundException;
 import com.openai.errors.OpenAIIoException;
 import com.openai.errors.RateLimitException;
 import com.openai.errors.UnauthorizedException;
@@ -18,6 +19,9 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.http.HttpStatus;
 
+import io.github.airouter.deployment.Deployment;
+import io.github.airouter.deployment.Limits;
+import io.github.airouter.routing.Failure;
 import io.github.airouter.routing.NoDeploymentAvailableException;
 import io.github.airouter.routing.UnknownModelException;
 
@@ -101,6 +105,46 @@ class ApiErrorsTests {
 		assertThat(error.status()).isEqualTo(HttpStatus.BAD_GATEWAY);
 		assertThat(error.code()).isEqualTo("upstream_authentication_failed");
 		assertThat(error.message()).doesNotContain("conf", "Incorrect");
+	}
+
+	@Test
+	void aProviders404IsA502NamingTheDeploymentNotA404(CapturedOutput output) {
+		// Azure's answer when the deployment name is wrong: the client's request was valid
+		NotFoundException provider = NotFoundException.builder()
+			.headers(Headers.builder().build())
+			.error(ErrorObject.builder()
+				.message("The API deployment for this resource does not exist. Key " + PROVIDER_KEY + ".")
+				.type("")
+				.param("")
+				.code("DeploymentNotFound")
+				.build())
+			.build();
+		FailedDeployments failedDeployments = new FailedDeployments();
+		failedDeployments.onFailure(Deployment.of("azure-eu/gpt-4o", "gpt-4o", Limits.UNLIMITED),
+				Failure.of(Failure.Kind.NOT_RETRYABLE), provider);
+		OpenAiError error = new ApiErrors(List.of(PROVIDER_KEY), failedDeployments)
+			.of(new CompletionException(provider));
+		assertThat(error.status()).isEqualTo(HttpStatus.BAD_GATEWAY);
+		assertThat(error.type()).isEqualTo("server_error");
+		assertThat(error.code()).isEqualTo("upstream_deployment_not_found");
+		assertThat(error.message())
+			.contains("Deployment 'azure-eu/gpt-4o' of model 'gpt-4o'", "HTTP 404 DeploymentNotFound",
+					"The API deployment for this resource does not exist.", "router.model-list")
+			.doesNotContain(PROVIDER_KEY);
+		assertThat(output).contains("Deployment 'azure-eu/gpt-4o'").doesNotContain(PROVIDER_KEY);
+		// one the router did not report: still a 502, without a name
+		OpenAiError unnamed = this.errors.of(provider);
+		assertThat(unnamed.status()).isEqualTo(HttpStatus.BAD_GATEWAY);
+		assertThat(unnamed.message()).startsWith("A deployment of the model does not exist at its provider");
+	}
+
+	@Test
+	void aBodyOverTheLimitIs413RequestTooLarge() {
+		OpenAiError error = this.errors.of(new RequestTooLargeException(1024));
+		assertThat(error.status().value()).isEqualTo(413);
+		assertThat(error.type()).isEqualTo("invalid_request_error");
+		assertThat(error.code()).isEqualTo("request_too_large");
+		assertThat(error.message()).contains("1024 bytes", "router.proxy.max-request-size");
 	}
 
 	@Test

@@ -6,6 +6,7 @@ import java.util.List;
 import com.openai.errors.OpenAIIoException;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Sinks;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.ai.chat.messages.AssistantMessage;
@@ -20,11 +21,13 @@ import org.springframework.test.web.servlet.MvcResult;
 import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.request.async.DeferredResult;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter;
 
 import io.github.airouter.routing.NoDeploymentAvailableException;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.asyncDispatch;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.header;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
@@ -32,19 +35,37 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 /**
- * A stream's failures: before its first chunk an error status, after it a last error
- * event.
+ * A stream's answer: nothing holds the request's thread until its first chunk; a failure
+ * before it is an error status, after it a last error event.
  */
 class ChatCompletionStreamTests {
 
 	private static final JsonMapper json = JsonMapper.builder().build();
 
+	private static final ChatCall CALL = new ChatCall("gpt-4o", new Prompt("Hi"), true, true);
+
 	private final ApiErrors errors = new ApiErrors(List.of());
+
+	@Test
+	void noThreadWaitsForTheFirstChunk() {
+		Sinks.Many<ChatResponse> provider = Sinks.many().unicast().onBackpressureBuffer();
+		DeferredResult<ResponseEntity<ResponseBodyEmitter>> answer = ChatCompletionStream.relay(provider.asFlux(),
+				CALL, Duration.ofSeconds(5), this.errors, json);
+		// back at once, subscribed, the provider silent
+		assertThat(provider.currentSubscriberCount()).isOne();
+		assertThat(answer.hasResult()).isFalse();
+		provider.tryEmitNext(piece("Hello"));
+		assertThat(answer.getResult()).isInstanceOfSatisfying(ResponseEntity.class, (response) -> {
+			assertThat(response.getStatusCode().value()).isEqualTo(200);
+			assertThat(response.getBody()).isInstanceOf(ResponseBodyEmitter.class);
+		});
+	}
 
 	@Test
 	void aFailureBeforeTheFirstChunkIsAnErrorStatus() throws Exception {
 		MockMvc mvc = mvc(Flux.error(new NoDeploymentAvailableException("gpt-4o", Duration.ofMillis(2500), "full")));
-		mvc.perform(post("/stream"))
+		MvcResult started = mvc.perform(post("/stream")).andExpect(request().asyncStarted()).andReturn();
+		mvc.perform(asyncDispatch(started))
 			.andExpect(status().isTooManyRequests())
 			.andExpect(header().string("Retry-After", "3"))
 			.andExpect(jsonPath("$.error.code").value("rate_limit_exceeded"));
@@ -53,7 +74,8 @@ class ChatCompletionStreamTests {
 	@Test
 	void aFailureAfterTheFirstChunkIsALastErrorEvent() throws Exception {
 		MockMvc mvc = mvc(Flux.just(piece("Hello")).concatWith(Flux.error(new OpenAIIoException("reset", null))));
-		MvcResult result = mvc.perform(post("/stream")).andExpect(request().asyncStarted()).andReturn();
+		MvcResult started = mvc.perform(post("/stream")).andExpect(request().asyncStarted()).andReturn();
+		MvcResult result = mvc.perform(asyncDispatch(started)).andReturn();
 		result.getAsyncResult(5000);
 		assertThat(result.getResponse().getStatus()).isEqualTo(200);
 		assertThat(result.getResponse().getContentType()).startsWith("text/event-stream");
@@ -65,8 +87,7 @@ class ChatCompletionStreamTests {
 	}
 
 	private MockMvc mvc(Flux<ChatResponse> responses) {
-		ChatCall call = new ChatCall("gpt-4o", new Prompt("Hi"), true, true);
-		return MockMvcBuilders.standaloneSetup(new StreamController(responses, call, this.errors))
+		return MockMvcBuilders.standaloneSetup(new StreamController(responses, CALL, this.errors))
 			.setControllerAdvice(new ApiExceptionHandler(this.errors))
 			.build();
 	}
@@ -92,7 +113,7 @@ class ChatCompletionStreamTests {
 		}
 
 		@PostMapping("/stream")
-		ResponseEntity<ResponseBodyEmitter> stream() {
+		DeferredResult<ResponseEntity<ResponseBodyEmitter>> stream() {
 			return ChatCompletionStream.relay(this.responses, this.call, Duration.ofSeconds(5), this.errors, json);
 		}
 
