@@ -1,8 +1,10 @@
 package io.github.airouter.provider;
 
+import java.net.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -166,25 +168,10 @@ public class DeploymentClientFactory {
 			}
 		}
 		OpenAiChatOptions options = builder.build();
-		List<OpenAiHttpClientBuilderCustomizer> customizers = customizers(deployment);
-		OpenAIClient client = OpenAiSetup.setupSyncClient(options.getBaseUrl(), connection.setupApiKey(), null,
-				options.getMicrosoftDeploymentName(), options.getMicrosoftFoundryServiceVersion(),
-				options.getOrganizationId(), options.isMicrosoftFoundry(), options.isGitHubModels(), options.getModel(),
-				options.getTimeout(), options.getMaxRetries(), options.getProxy(), options.getCustomHeaders(),
-				this.observationRegistry, null, customizers);
-		OpenAIClientAsync asyncClient = OpenAiSetup.setupAsyncClient(options.getBaseUrl(), connection.setupApiKey(),
-				null, options.getMicrosoftDeploymentName(), options.getMicrosoftFoundryServiceVersion(),
-				options.getOrganizationId(), options.isMicrosoftFoundry(), options.isGitHubModels(), options.getModel(),
-				options.getTimeout(), options.getMaxRetries(), options.getProxy(), options.getCustomHeaders(),
-				this.observationRegistry, null, customizers);
-		Credential tokens = connection.tokens();
-		if (tokens != null) {
-			client = client.withOptions((clientOptions) -> clientOptions.credential(tokens));
-			asyncClient = asyncClient.withOptions((clientOptions) -> clientOptions.credential(tokens));
-		}
+		SdkClients clients = clients(SetupArguments.of(options), connection, customizers(deployment), true);
 		return OpenAiChatModel.builder()
-			.openAiClient(client)
-			.openAiClientAsync(asyncClient)
+			.openAiClient(clients.sync())
+			.openAiClientAsync(Objects.requireNonNull(clients.async()))
 			.options(options)
 			.observationRegistry(this.observationRegistry)
 			.build();
@@ -220,17 +207,9 @@ public class DeploymentClientFactory {
 			}
 		}
 		OpenAiEmbeddingOptions options = builder.build();
-		OpenAIClient client = OpenAiSetup.setupSyncClient(options.getBaseUrl(), connection.setupApiKey(), null,
-				options.getMicrosoftDeploymentName(), options.getMicrosoftFoundryServiceVersion(),
-				options.getOrganizationId(), options.isMicrosoftFoundry(), options.isGitHubModels(), options.getModel(),
-				options.getTimeout(), options.getMaxRetries(), options.getProxy(), options.getCustomHeaders(),
-				this.observationRegistry, null, customizers(deployment));
-		Credential tokens = connection.tokens();
-		if (tokens != null) {
-			client = client.withOptions((clientOptions) -> clientOptions.credential(tokens));
-		}
+		SdkClients clients = clients(SetupArguments.of(options), connection, customizers(deployment), false);
 		return OpenAiEmbeddingModel.builder()
-			.openAiClient(client)
+			.openAiClient(clients.sync())
 			.options(options)
 			.observationRegistry(this.observationRegistry)
 			.build();
@@ -279,6 +258,29 @@ public class DeploymentClientFactory {
 		return new Connection(baseUrl, apiVersion, null, KEYLESS_PLACEHOLDER, BearerTokenCredential.create(named));
 	}
 
+	/**
+	 * The SDK clients of a deployment, built by {@link OpenAiSetup} as Spring AI's model
+	 * builders build them, then given the access token credential of a keyless deployment.
+	 */
+	private SdkClients clients(SetupArguments arguments, Connection connection,
+			List<OpenAiHttpClientBuilderCustomizer> customizers, boolean withAsync) {
+		OpenAIClient sync = OpenAiSetup.setupSyncClient(arguments.baseUrl(), connection.setupApiKey(), null,
+				arguments.deploymentName(), arguments.apiVersion(), arguments.organizationId(), arguments.azure(),
+				arguments.gitHubModels(), arguments.model(), arguments.timeout(), arguments.maxRetries(),
+				arguments.proxy(), arguments.customHeaders(), this.observationRegistry, null, customizers);
+		OpenAIClientAsync async = withAsync ? OpenAiSetup.setupAsyncClient(arguments.baseUrl(),
+				connection.setupApiKey(), null, arguments.deploymentName(), arguments.apiVersion(),
+				arguments.organizationId(), arguments.azure(), arguments.gitHubModels(), arguments.model(),
+				arguments.timeout(), arguments.maxRetries(), arguments.proxy(), arguments.customHeaders(),
+				this.observationRegistry, null, customizers) : null;
+		Credential tokens = connection.tokens();
+		if (tokens != null) {
+			sync = sync.withOptions((clientOptions) -> clientOptions.credential(tokens));
+			async = (async != null) ? async.withOptions((clientOptions) -> clientOptions.credential(tokens)) : null;
+		}
+		return new SdkClients(sync, async);
+	}
+
 	/** Handed to {@link OpenAiSetup} for a keyless deployment, replaced before any request. */
 	private static final String KEYLESS_PLACEHOLDER = "entra-id-token-follows";
 
@@ -298,6 +300,41 @@ public class DeploymentClientFactory {
 		public String toString() {
 			return "Connection[" + this.baseUrl + "]";
 		}
+
+	}
+
+	/**
+	 * What {@link OpenAiSetup} is given, from a model's options (chat and embedding options
+	 * share no type).
+	 */
+	private record SetupArguments(@Nullable String baseUrl, @Nullable String deploymentName,
+			@Nullable AzureOpenAIServiceVersion apiVersion, @Nullable String organizationId, boolean azure,
+			boolean gitHubModels, @Nullable String model, Duration timeout, int maxRetries, @Nullable Proxy proxy,
+			@Nullable Map<String, String> customHeaders) {
+
+		static SetupArguments of(OpenAiChatOptions options) {
+			return new SetupArguments(options.getBaseUrl(), options.getMicrosoftDeploymentName(),
+					options.getMicrosoftFoundryServiceVersion(), options.getOrganizationId(), options.isMicrosoftFoundry(),
+					options.isGitHubModels(), options.getModel(), options.getTimeout(), options.getMaxRetries(),
+					options.getProxy(), options.getCustomHeaders());
+		}
+
+		static SetupArguments of(OpenAiEmbeddingOptions options) {
+			return new SetupArguments(options.getBaseUrl(), options.getMicrosoftDeploymentName(),
+					options.getMicrosoftFoundryServiceVersion(), options.getOrganizationId(), options.isMicrosoftFoundry(),
+					options.isGitHubModels(), options.getModel(), options.getTimeout(), options.getMaxRetries(),
+					options.getProxy(), options.getCustomHeaders());
+		}
+
+	}
+
+	/**
+	 * A deployment's SDK clients.
+	 *
+	 * @param sync for calls
+	 * @param async for streams, {@code null} for an embedding model
+	 */
+	private record SdkClients(OpenAIClient sync, @Nullable OpenAIClientAsync async) {
 
 	}
 
