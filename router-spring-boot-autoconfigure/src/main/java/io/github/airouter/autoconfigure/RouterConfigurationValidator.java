@@ -37,11 +37,14 @@ import io.github.airouter.routing.RouterPolicy;
 
 /**
  * The owner of every rule a {@code router.*} configuration can break: its keys (an unknown
- * key fails, a LiteLLM key the router does not use is listed in one warning), the model list,
- * the retry, cooldown, timeout and fallback settings, and the Redis usage store's settings.
- * One pass collects every problem, each naming its property and how to fix it, before
- * failing; no message carries a key, or a value that might be one. What passes becomes a
- * {@link RouterModelList}.
+ * key fails, a LiteLLM key the router does not use is listed in one warning), the model list
+ * (with each entry's credential: an API key, or for a keyless Azure entry its Microsoft Entra
+ * ID settings, and its Azure API surface), the retry, cooldown, timeout and fallback settings,
+ * and the Redis usage store's settings. One pass collects every problem, each naming its
+ * property and how to fix it, before failing; no message carries a key, a client secret or a
+ * token, or a value that might be one. What passes becomes a {@link RouterModelList}. Whether
+ * a keyless entry's credential can be had (azure-identity on the classpath, or the
+ * application's TokenCredential) is checked where the clients are built.
  *
  * @author airouter
  */
@@ -236,7 +239,7 @@ final class RouterConfigurationValidator {
 			problem(prefix + ".params.api-key", "is blank",
 					"Set the deployment's API key, or remove api-key to authenticate with Microsoft Entra ID.");
 		}
-		EntraIdSettings entraId = entraId(prefix, provider, params, apiKey);
+		EntraIdSettings entraId = entraId(prefix, provider, params);
 		if (provider == Provider.AZURE && !StringUtils.hasText(apiBase)
 				&& !isEnvironmentReference(params.getApiBase())) {
 			problem(prefix + ".params.api-base", "is required for Azure deployments",
@@ -297,8 +300,7 @@ final class RouterConfigurationValidator {
 	 * api-key, beside a fixed azure-ad-token, or an incomplete service principal. The
 	 * messages never show a value.
 	 */
-	private @Nullable EntraIdSettings entraId(String prefix, @Nullable Provider provider, Params params,
-			@Nullable String apiKey) {
+	private @Nullable EntraIdSettings entraId(String prefix, @Nullable Provider provider, Params params) {
 		// secrets are scrubbed from every message, whatever entry or field they end up in
 		secret(params.getAzureAdToken());
 		secret(params.getClientSecret());
