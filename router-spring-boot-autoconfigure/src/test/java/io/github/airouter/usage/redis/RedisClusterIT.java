@@ -23,6 +23,7 @@ import okhttp3.mockwebserver.MockResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.ai.chat.prompt.Prompt;
@@ -305,7 +306,8 @@ class RedisClusterIT {
 					cluster.kill(master);
 					await().atMost(WAIT).ignoreExceptions().until(() -> cluster.masterOf("{" + model + "}").equals(replica));
 					// the crashed node comes back, as a supervisor would restart it, and rejoins
-					// as the replica of the node that took its slots
+					// as the replica of the node that took its slots (decisions return to Redis
+					// only then: see the defect below, with the old master staying down)
 					cluster.restart(master);
 					cluster.awaitHealthy();
 					cluster.resetStats();
@@ -354,6 +356,64 @@ class RedisClusterIT {
 		}
 		finally {
 			heal(master);
+		}
+	}
+
+	/**
+	 * Defect, to fix in main code: the store leaves an outage only when {@code SCRIPT LOAD}
+	 * succeeds on every node Lettuce knows (its cluster {@code scriptLoad} is sent to all of
+	 * them, replicas and failed nodes included), so after a failover whose old master stays
+	 * down (listed {@code master,fail} until it is forgotten) every instance routes from
+	 * memory for good, although every slot is served.
+	 */
+	@Test
+	@Disabled("Defect: RedisAvailability's probe needs SCRIPT LOAD to succeed on every node, failed ones included")
+	void decisionsReturnToRedisAfterAFailoverWhileTheOldMasterStaysDown() {
+		String model = "gpt-35-turbo";
+		Node master = cluster.masterOf("{" + model + "}");
+		Node replica = cluster.replicaOf(master);
+		FakeProvider provider = provider();
+		try {
+			instance(outage(group(0, model, 3, provider, "rpm=100"))).run((context) -> {
+				RoutingChatModel chat = context.getBean(RoutingChatModel.class);
+				RedisUsageStore store = storeOf(context);
+				chat.call(new Prompt("before"));
+				assertThat(store.getFallbackDecisions()).isZero();
+				cluster.kill(master);
+				chat.call(new Prompt("during"));
+				await().atMost(WAIT).ignoreExceptions().until(() -> cluster.masterOf("{" + model + "}").equals(replica));
+				// every slot is served again; the old master stays down
+				await("decisions back in Redis while the old master stays down").atMost(WAIT).until(store::isAvailable);
+				long fallbackDecisions = store.getFallbackDecisions();
+				chat.call(new Prompt("after"));
+				assertThat(store.getFallbackDecisions()).isEqualTo(fallbackDecisions);
+			});
+		}
+		finally {
+			heal(master);
+		}
+	}
+
+	/**
+	 * The same defect reduced: with one replica down (every slot served, cluster state ok),
+	 * an instance starts in an outage and stays in it.
+	 */
+	@Test
+	@Disabled("Defect: RedisAvailability's probe needs SCRIPT LOAD to succeed on every node, replicas included")
+	void anInstanceStartingWhileAReplicaIsDownDecidesInRedis() {
+		Node replica = cluster.replicaOf(cluster.masterOf("{gpt-4o}"));
+		FakeProvider provider = provider();
+		cluster.kill(replica);
+		try {
+			instance(outage(group(0, "gpt-4o", 3, provider, "rpm=100"))).run((context) -> {
+				RedisUsageStore store = storeOf(context);
+				await("decisions in Redis while a replica is down").atMost(WAIT).until(store::isAvailable);
+				context.getBean(RoutingChatModel.class).call(new Prompt("Hello"));
+				assertThat(store.getFallbackDecisions()).isZero();
+			});
+		}
+		finally {
+			heal(replica);
 		}
 	}
 
