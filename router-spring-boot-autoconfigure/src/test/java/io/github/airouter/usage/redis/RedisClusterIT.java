@@ -441,7 +441,10 @@ class RedisClusterIT {
 	/**
 	 * One instance's caller in the failover test, on one thread, so that it can tell which
 	 * deployment took each call (the last request its own fake received) and whether memory
-	 * decided it (the store's fallback counter moved).
+	 * decided it (the store's fallback counter moved). However its calls fall on Redis and
+	 * memory, none may be refused with three deployments of rpm 20 and a share of 1/2: a
+	 * caller makes at most 30 calls (its share of the three limits), both at most 60 (the
+	 * limits).
 	 */
 	private static final class Caller implements Runnable {
 
@@ -489,7 +492,10 @@ class RedisClusterIT {
 				for (int i = 0; i < WARM; i++) {
 					call("warm");
 				}
+				// both instances call on while the master dies: the test kills it once both
+				// are warm, with each instance's first calls after the warm-up
 				this.warm.countDown();
+				this.warm.await();
 				while (this.flow < FLOW && fromMemory() < GAP && this.failedOver.getCount() > 0) {
 					call("gap");
 					this.flow++;
