@@ -33,7 +33,7 @@ final class LiteLlmKeys {
 			"configurable_clientside_auth_params", "custom_llm_provider", "region_name", "use_litellm_proxy",
 			"use_in_pass_through", "use_chat_completions_api",
 			// LiteLLM's per-deployment retries, concurrency and limits beyond tpm / rpm
-			"max_retries", "num_retries", "cooldown_time", "max_parallel_requests", "itpm", "otpm",
+			"max_retries", "num_retries", "max_parallel_requests", "itpm", "otpm",
 			"keepalive_seconds", "allow_client_keepalive_override", "default_api_key_tpm_limit",
 			"default_api_key_rpm_limit", "max_file_size_mb",
 			// pricing and budgets (the *_cost_per_* keys are matched by prefix)
@@ -51,7 +51,7 @@ final class LiteLlmKeys {
 
 	private static final Map<String, String> MODEL_INFO = byUniformName(List.of(
 			// what the model is and what it costs
-			"base_model", "tier", "description", "key", "litellm_provider", "max_tokens", "max_input_tokens",
+			"base_model", "tier", "description", "key", "litellm_provider", "max_tokens",
 			"max_output_tokens", "output_vector_size", "supported_openai_params", "supported_reasoning_efforts",
 			"tiered_pricing", "search_context_cost_per_query", "citation_cost_per_token", "ocr_cost_per_page",
 			"annotation_cost_per_page", "ptu_count", "cost_per_ptu_per_hour", "ptu_effective_from",

@@ -253,6 +253,18 @@ final class RouterConfigurationValidator {
 						? this.properties.getStreamIdleTimeout() : streamTimeout);
 		@Nullable Duration streamMaxDuration = optionalPositive(prefix, "stream-max-duration", entry.getStreamMaxDuration(),
 				params.getStreamMaxDuration(), this.properties.getStreamMaxDuration());
+		@Nullable Duration cooldownTime = optionalPositive(prefix, "cooldown-time", entry.getCooldownTime(),
+				params.getCooldownTime(), null);
+		Long maxInputTokens = entry.getModelInfo().getMaxInputTokens();
+		if (maxInputTokens != null && maxInputTokens <= 0) {
+			problem(prefix + ".model-info.max-input-tokens", "must be positive, was " + maxInputTokens,
+					"Set the deployment's context window in tokens, e.g. 128000, or remove it.");
+		}
+		Integer dimensions = entry.getModelInfo().getDimensions();
+		if (dimensions != null && dimensions <= 0) {
+			problem(prefix + ".model-info.dimensions", "must be positive, was " + dimensions,
+					"Set the length of the deployment's vectors, e.g. 1536, or remove it.");
+		}
 		if (weight != null && weight <= 0) {
 			problem(prefix + ((entry.getWeight() != null) ? ".weight" : ".params.weight"),
 					"must be positive, was " + weight, "Set a positive weight, or remove it.");
@@ -269,7 +281,7 @@ final class RouterConfigurationValidator {
 		return new Deployment(id, modelName, entry.getModelInfo().getMode(), provider, target, endpoint,
 				(provider == Provider.AZURE) ? apiVersion : null, new Limits(rpm, tpm), weight,
 				(order != null) ? order : Deployment.NO_ORDER, timeout, streamTimeout, streamIdleTimeout,
-				streamMaxDuration);
+				streamMaxDuration, cooldownTime, maxInputTokens, dimensions);
 	}
 
 	private static String derivedId(Provider provider, URI endpoint, String target,

@@ -537,6 +537,13 @@ public class RouterProperties {
 		@DurationUnit(ChronoUnit.SECONDS)
 		private @Nullable Duration streamMaxDuration;
 
+		/**
+		 * How long this deployment cools down after a 429 without Retry-After or after
+		 * allowed-fails failures, overriding router.cooldown-time; a bare number is seconds.
+		 */
+		@DurationUnit(ChronoUnit.SECONDS)
+		private @Nullable Duration cooldownTime;
+
 		public @Nullable Long getTpm() {
 			return this.tpm;
 		}
@@ -599,6 +606,14 @@ public class RouterProperties {
 
 		public void setStreamMaxDuration(@Nullable Duration streamMaxDuration) {
 			this.streamMaxDuration = streamMaxDuration;
+		}
+
+		public @Nullable Duration getCooldownTime() {
+			return this.cooldownTime;
+		}
+
+		public void setCooldownTime(@Nullable Duration cooldownTime) {
+			this.cooldownTime = cooldownTime;
 		}
 
 	}
@@ -744,6 +759,34 @@ public class RouterProperties {
 		 * to one derived from provider, endpoint host and deployment (never from the key).
 		 */
 		private @Nullable String id;
+
+		/**
+		 * Most tokens the deployment's context window takes in; a call whose prompt is
+		 * estimated larger is not sent there (it goes to the context-window fallbacks).
+		 */
+		private @Nullable Long maxInputTokens;
+
+		/**
+		 * Length of the vectors an embedding deployment returns, answered by
+		 * EmbeddingModel.dimensions() without a call.
+		 */
+		private @Nullable Integer dimensions;
+
+		public @Nullable Long getMaxInputTokens() {
+			return this.maxInputTokens;
+		}
+
+		public void setMaxInputTokens(@Nullable Long maxInputTokens) {
+			this.maxInputTokens = maxInputTokens;
+		}
+
+		public @Nullable Integer getDimensions() {
+			return this.dimensions;
+		}
+
+		public void setDimensions(@Nullable Integer dimensions) {
+			this.dimensions = dimensions;
+		}
 
 		public ModelMode getMode() {
 			return this.mode;

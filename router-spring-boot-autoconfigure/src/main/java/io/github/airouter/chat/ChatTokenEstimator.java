@@ -12,6 +12,8 @@ import org.springframework.ai.tokenizer.TokenCountEstimator;
 import org.springframework.ai.tool.ToolCallback;
 import org.springframework.ai.tool.definition.ToolDefinition;
 
+import io.github.airouter.routing.TokenEstimate;
+
 /**
  * Estimates the tokens a chat call will use before it is sent, so its cost can be reserved
  * against the deployment's tpm: the prompt's tokens counted with the tokenizer (messages,
@@ -54,7 +56,17 @@ public class ChatTokenEstimator {
 	 * @return the estimate
 	 */
 	public long estimate(Prompt prompt) {
-		return promptTokens(prompt) + completionTokens(prompt.getOptions());
+		return tokenEstimate(prompt).total();
+	}
+
+	/**
+	 * Estimate the tokens of a call, its prompt apart (a deployment whose context window
+	 * cannot hold the prompt is skipped).
+	 * @param prompt the prompt
+	 * @return the estimate
+	 */
+	public TokenEstimate tokenEstimate(Prompt prompt) {
+		return TokenEstimate.of(promptTokens(prompt), completionTokens(prompt.getOptions()));
 	}
 
 	long promptTokens(Prompt prompt) {

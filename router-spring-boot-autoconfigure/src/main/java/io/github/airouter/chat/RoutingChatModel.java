@@ -77,7 +77,7 @@ public class RoutingChatModel implements ChatModel {
 	@Override
 	public ChatResponse call(Prompt prompt) {
 		ModelGroup group = group(prompt);
-		return this.router.call(group, this.estimator.estimate(prompt),
+		return this.router.call(group, this.estimator.tokenEstimate(prompt),
 				(deployment) -> this.clients.get(deployment).call(forDeployment(prompt, deployment, false)), USAGE);
 	}
 
@@ -89,7 +89,7 @@ public class RoutingChatModel implements ChatModel {
 	public Flux<ChatResponse> stream(Prompt prompt) {
 		return Flux.defer(() -> {
 			ModelGroup group = group(prompt);
-			return this.router.stream(group, this.estimator.estimate(prompt),
+			return this.router.stream(group, this.estimator.tokenEstimate(prompt),
 					(deployment) -> this.clients.get(deployment).stream(forDeployment(prompt, deployment, true)), USAGE);
 		});
 	}

@@ -32,11 +32,18 @@ import org.jspecify.annotations.Nullable;
  * @param streamIdleTimeout the longest silence between two chunks of a stream, or
  * {@code null} for no limit of the router's
  * @param streamMaxDuration how long a stream may take in all, or {@code null} for no limit
+ * @param cooldownTime how long the deployment cools down after a 429 without Retry-After or
+ * after its allowed failures, or {@code null} for the router's cooldown time
+ * @param maxInputTokens the most tokens the model's context window takes in, or
+ * {@code null} when unknown: a call whose prompt is estimated larger is not sent
+ * @param dimensions the length of the vectors an embedding deployment returns, or
+ * {@code null} when unknown
  * @author airouter
  */
 public record Deployment(String id, String modelName, ModelMode mode, Provider provider, String target, URI apiBase,
 		@Nullable String apiVersion, Limits limits, @Nullable Integer weight, int order, @Nullable Duration timeout,
-		@Nullable Duration streamTimeout, @Nullable Duration streamIdleTimeout, @Nullable Duration streamMaxDuration) {
+		@Nullable Duration streamTimeout, @Nullable Duration streamIdleTimeout, @Nullable Duration streamMaxDuration,
+		@Nullable Duration cooldownTime, @Nullable Long maxInputTokens, @Nullable Integer dimensions) {
 
 	/** The order of a deployment that sets none: after every ordered tier. */
 	public static final int NO_ORDER = Integer.MAX_VALUE;
@@ -56,7 +63,7 @@ public record Deployment(String id, String modelName, ModelMode mode, Provider p
 	public Deployment(String id, String modelName, ModelMode mode, Provider provider, String target, URI apiBase,
 			@Nullable String apiVersion, Limits limits, @Nullable Integer weight) {
 		this(id, modelName, mode, provider, target, apiBase, apiVersion, limits, weight, NO_ORDER, null, null, null,
-				null);
+				null, null, null, null);
 	}
 
 	public Deployment {
@@ -90,7 +97,8 @@ public record Deployment(String id, String modelName, ModelMode mode, Provider p
 	public Deployment withWeight(@Nullable Integer weight) {
 		return new Deployment(this.id, this.modelName, this.mode, this.provider, this.target, this.apiBase,
 				this.apiVersion, this.limits, weight, this.order, this.timeout, this.streamTimeout, this.streamIdleTimeout,
-				this.streamMaxDuration);
+				this.streamMaxDuration,
+				this.cooldownTime, this.maxInputTokens, this.dimensions);
 	}
 
 	/**
@@ -101,7 +109,8 @@ public record Deployment(String id, String modelName, ModelMode mode, Provider p
 	public Deployment withLimits(Limits limits) {
 		return new Deployment(this.id, this.modelName, this.mode, this.provider, this.target, this.apiBase,
 				this.apiVersion, limits, this.weight, this.order, this.timeout, this.streamTimeout, this.streamIdleTimeout,
-				this.streamMaxDuration);
+				this.streamMaxDuration,
+				this.cooldownTime, this.maxInputTokens, this.dimensions);
 	}
 
 	/**
@@ -112,7 +121,8 @@ public record Deployment(String id, String modelName, ModelMode mode, Provider p
 	public Deployment withOrder(int order) {
 		return new Deployment(this.id, this.modelName, this.mode, this.provider, this.target, this.apiBase,
 				this.apiVersion, this.limits, this.weight, order, this.timeout, this.streamTimeout, this.streamIdleTimeout,
-				this.streamMaxDuration);
+				this.streamMaxDuration,
+				this.cooldownTime, this.maxInputTokens, this.dimensions);
 	}
 
 	/**
@@ -125,7 +135,8 @@ public record Deployment(String id, String modelName, ModelMode mode, Provider p
 	public Deployment withTimeouts(@Nullable Duration timeout, @Nullable Duration streamTimeout) {
 		return new Deployment(this.id, this.modelName, this.mode, this.provider, this.target, this.apiBase,
 				this.apiVersion, this.limits, this.weight, this.order, timeout, streamTimeout, this.streamIdleTimeout,
-				this.streamMaxDuration);
+				this.streamMaxDuration,
+				this.cooldownTime, this.maxInputTokens, this.dimensions);
 	}
 
 	/**
@@ -137,7 +148,31 @@ public record Deployment(String id, String modelName, ModelMode mode, Provider p
 	public Deployment withStreamLimits(@Nullable Duration streamIdleTimeout, @Nullable Duration streamMaxDuration) {
 		return new Deployment(this.id, this.modelName, this.mode, this.provider, this.target, this.apiBase,
 				this.apiVersion, this.limits, this.weight, this.order, this.timeout, this.streamTimeout,
-				streamIdleTimeout, streamMaxDuration);
+				streamIdleTimeout, streamMaxDuration,
+				this.cooldownTime, this.maxInputTokens, this.dimensions);
+	}
+
+	/**
+	 * A copy of this deployment with another context window.
+	 * @param maxInputTokens the most tokens its context window takes in, or {@code null}
+	 * @return the copy
+	 */
+	public Deployment withMaxInputTokens(@Nullable Long maxInputTokens) {
+		return new Deployment(this.id, this.modelName, this.mode, this.provider, this.target, this.apiBase,
+				this.apiVersion, this.limits, this.weight, this.order, this.timeout, this.streamTimeout,
+				this.streamIdleTimeout, this.streamMaxDuration, this.cooldownTime, maxInputTokens, this.dimensions);
+	}
+
+	/**
+	 * A copy of this deployment with its own cooldown time.
+	 * @param cooldownTime how long it cools down after a 429 without Retry-After or after
+	 * its allowed failures, or {@code null} for the router's
+	 * @return the copy
+	 */
+	public Deployment withCooldownTime(@Nullable Duration cooldownTime) {
+		return new Deployment(this.id, this.modelName, this.mode, this.provider, this.target, this.apiBase,
+				this.apiVersion, this.limits, this.weight, this.order, this.timeout, this.streamTimeout,
+				this.streamIdleTimeout, this.streamMaxDuration, cooldownTime, this.maxInputTokens, this.dimensions);
 	}
 
 	/**

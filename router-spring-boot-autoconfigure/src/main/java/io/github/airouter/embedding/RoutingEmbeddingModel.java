@@ -25,6 +25,7 @@ import io.github.airouter.provider.DeploymentClients;
 import io.github.airouter.routing.GroupResolver;
 import io.github.airouter.routing.NoDeploymentAvailableException;
 import io.github.airouter.routing.Router;
+import io.github.airouter.routing.TokenEstimate;
 import io.github.airouter.routing.TokenUsage;
 import io.github.airouter.routing.TokenUsageReader;
 import io.github.airouter.routing.UnknownModelException;
@@ -79,7 +80,7 @@ public class RoutingEmbeddingModel implements EmbeddingModel {
 		for (String text : request.getInstructions()) {
 			tokens += this.tokenizer.estimate(text);
 		}
-		return this.router.call(group, tokens,
+		return this.router.call(group, TokenEstimate.of(tokens, 0),
 				(deployment) -> this.clients.get(deployment).call(forDeployment(request, deployment)), USAGE);
 	}
 
@@ -95,15 +96,18 @@ public class RoutingEmbeddingModel implements EmbeddingModel {
 	}
 
 	/**
-	 * The dimensions of the default model's vectors: from Spring AI's table of known models
-	 * when the first deployment's model is in it, else measured once with a routed call.
+	 * The dimensions of the default model's vectors: as configured
+	 * ({@code model-info.dimensions} of its first deployment), else from Spring AI's table of
+	 * known models when the first deployment's model is in it, else measured once with a
+	 * routed call (which costs a call: configure the dimensions to avoid it).
 	 */
 	@Override
 	public int dimensions() {
 		int known = this.dimensions.get();
 		if (known < 0) {
 			Deployment first = this.groups.resolve(null).deployments().get(0);
-			known = AbstractEmbeddingModel.dimensions(this, first.target(), "Test String");
+			known = (first.dimensions() != null) ? first.dimensions()
+					: AbstractEmbeddingModel.dimensions(this, first.target(), "Test String");
 			this.dimensions.set(known);
 		}
 		return known;

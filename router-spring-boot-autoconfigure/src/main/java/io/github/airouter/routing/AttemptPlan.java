@@ -46,7 +46,7 @@ final class AttemptPlan {
 
 	private final ModelGroup origin;
 
-	private final long tokens;
+	private final TokenEstimate estimate;
 
 	private final Map<String, ModelGroup> groups;
 
@@ -78,9 +78,9 @@ final class AttemptPlan {
 
 	private @Nullable NoDeploymentAvailableException rejected;
 
-	AttemptPlan(ModelGroup origin, long tokens, Map<String, ModelGroup> groups, RouterPolicy policy) {
+	AttemptPlan(ModelGroup origin, TokenEstimate estimate, Map<String, ModelGroup> groups, RouterPolicy policy) {
 		this.origin = origin;
-		this.tokens = Math.max(0, tokens);
+		this.estimate = estimate;
 		this.groups = groups;
 		this.policy = policy;
 		this.group = origin;
@@ -98,7 +98,12 @@ final class AttemptPlan {
 
 	/** The tokens to reserve for each attempt. */
 	long tokens() {
-		return this.tokens;
+		return this.estimate.total();
+	}
+
+	/** What the call is expected to use, its prompt apart. */
+	TokenEstimate estimate() {
+		return this.estimate;
 	}
 
 	/** Ids of the group's deployments that failed this call. */
@@ -131,6 +136,17 @@ final class AttemptPlan {
 			this.rejected = exception;
 		}
 		this.groupDone = true;
+	}
+
+	/**
+	 * No deployment of the current group has a context window that holds the call's prompt:
+	 * it goes to the group's context-window fallbacks, as if a provider had said so, without
+	 * a call.
+	 * @param exception what the caller learns if nothing else can serve
+	 */
+	void promptTooLong(NoDeploymentAvailableException exception) {
+		rejected(exception);
+		this.contextWindowExceeded = true;
 	}
 
 	/**

@@ -104,7 +104,7 @@ final class FailureTracker {
 			// the provider said how long to wait, or that it is saturated: no count to reach
 			Duration retryAfter = failure.retryAfter();
 			boolean asked = retryAfter != null && !retryAfter.isNegative() && !retryAfter.isZero();
-			coolDown(deployment, asked ? retryAfter : this.policy.cooldownTime(), kind,
+			coolDown(deployment, asked ? retryAfter : cooldownTime(deployment), kind,
 					asked ? "a 429 with Retry-After" : "a 429");
 		}
 		else if (kind == Failure.Kind.MISCONFIGURED) {
@@ -121,11 +121,17 @@ final class FailureTracker {
 			int allowed = (own != null) ? own : this.policy.allowedFails();
 			if (allowed > 0 && times(deployment, (own != null) ? kind : null, allowed)
 				.completesCount(this.clock.millis())) {
-				coolDown(deployment, this.policy.cooldownTime(), kind, allowed + " "
+				coolDown(deployment, cooldownTime(deployment), kind, allowed + " "
 						+ ((own != null) ? kind.tag() + " failures" : "failures") + " within a minute, the last: "
 						+ kind.tag());
 			}
 		}
+	}
+
+	/** The deployment's own cooldown time, else the router's. */
+	private Duration cooldownTime(Deployment deployment) {
+		Duration own = deployment.cooldownTime();
+		return (own != null) ? own : this.policy.cooldownTime();
 	}
 
 	/**

@@ -5,11 +5,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -217,7 +219,25 @@ public final class Router {
 	 */
 	public <T> T call(ModelGroup group, long estimatedTokens, Function<Deployment, T> call,
 			ToLongFunction<T> reportedTokens) {
-		AttemptPlan plan = new AttemptPlan(group, estimatedTokens, this.groups, this.policy);
+		return call(group, TokenEstimate.ofTotal(estimatedTokens), call, reportedTokens);
+	}
+
+	/**
+	 * Run one call on a deployment of the group, as {@link #call(ModelGroup, long, Function,
+	 * ToLongFunction)} does, skipping deployments whose context window cannot hold the
+	 * estimated prompt (when none can, the call goes to the group's context-window fallbacks,
+	 * else fails with {@link NoDeploymentAvailableException} without calling any provider).
+	 * @param <T> the result type
+	 * @param group the model group
+	 * @param estimate the tokens the call is expected to use, its prompt apart
+	 * @param call the call, given the deployment chosen
+	 * @param reportedTokens the tokens a result reports, or a negative number when it
+	 * reports none (the estimate then stands)
+	 * @return the call's result
+	 */
+	public <T> T call(ModelGroup group, TokenEstimate estimate, Function<Deployment, T> call,
+			ToLongFunction<T> reportedTokens) {
+		AttemptPlan plan = new AttemptPlan(group, estimate, this.groups, this.policy);
 		try {
 			while (true) {
 				Attempt attempt = nextAttempt(plan);
@@ -268,8 +288,24 @@ public final class Router {
 	 */
 	public <T> Flux<T> stream(ModelGroup group, long estimatedTokens, Function<Deployment, Flux<T>> call,
 			ToLongFunction<T> reportedTokens) {
+		return stream(group, TokenEstimate.ofTotal(estimatedTokens), call, reportedTokens);
+	}
+
+	/**
+	 * Stream one call, as {@link #stream(ModelGroup, long, Function, ToLongFunction)} does,
+	 * skipping deployments whose context window cannot hold the estimated prompt.
+	 * @param <T> the element type
+	 * @param group the model group
+	 * @param estimate the tokens the call is expected to use, its prompt apart
+	 * @param call the call, given the deployment chosen
+	 * @param reportedTokens the tokens an element reports, or a negative number when it
+	 * reports none
+	 * @return the stream
+	 */
+	public <T> Flux<T> stream(ModelGroup group, TokenEstimate estimate, Function<Deployment, Flux<T>> call,
+			ToLongFunction<T> reportedTokens) {
 		return Flux.defer(() -> {
-			AttemptPlan plan = new AttemptPlan(group, estimatedTokens, this.groups, this.policy);
+			AttemptPlan plan = new AttemptPlan(group, estimate, this.groups, this.policy);
 			return streamAttempts(plan, call, reportedTokens).doOnTerminate(() -> completed(plan))
 				.doOnCancel(() -> completed(plan));
 		});
@@ -342,8 +378,12 @@ public final class Router {
 		while (true) {
 			if (plan.mayAttempt()) {
 				ModelGroup group = plan.group();
+				Set<String> excluded = withoutRoomForThePrompt(group, plan);
+				if (excluded == null) {
+					continue;
+				}
 				long started = System.nanoTime();
-				Admission admission = this.usageStore.admit(group, plan.tokens(), plan.excluded(), scores(group));
+				Admission admission = this.usageStore.admit(group, plan.tokens(), excluded, scores(group));
 				long decision = System.nanoTime() - started;
 				if (admission.isAdmitted()) {
 					Attempt attempt = new Attempt(admission.reservation(), stats(admission.reservation().deployment()),
@@ -371,6 +411,43 @@ public final class Router {
 			logger.debug("Model '" + from.name() + "' could not serve a call; falling back to '" + to.name() + "'");
 			this.listeners.onFallback(from, to, cause);
 		}
+	}
+
+	/**
+	 * The deployments the plan excludes, and those whose context window cannot hold the
+	 * call's prompt; {@code null} when that is all of them (the plan is then told, and the
+	 * call goes to the context-window fallbacks without a provider being called).
+	 */
+	private @Nullable Set<String> withoutRoomForThePrompt(ModelGroup group, AttemptPlan plan) {
+		long prompt = plan.estimate().promptTokens();
+		Set<String> excluded = plan.excluded();
+		if (prompt < 0) {
+			return excluded;
+		}
+		Set<String> tooSmall = null;
+		long largest = 0;
+		for (Deployment deployment : group.deployments()) {
+			Long window = deployment.maxInputTokens();
+			if (window != null && window < prompt) {
+				if (tooSmall == null) {
+					tooSmall = new HashSet<>(excluded);
+				}
+				tooSmall.add(deployment.id());
+				largest = Math.max(largest, window);
+			}
+		}
+		if (tooSmall == null) {
+			return excluded;
+		}
+		if (tooSmall.size() < group.deployments().size()) {
+			return tooSmall;
+		}
+		NoDeploymentAvailableException tooLong = new NoDeploymentAvailableException(group.name(), null,
+				"the prompt's estimated " + prompt + " tokens exceed the context window of every deployment (the "
+						+ "largest takes " + largest + ")");
+		plan.promptTooLong(tooLong);
+		this.listeners.onRejected(group, tooLong);
+		return null;
 	}
 
 	private double @Nullable [] scores(ModelGroup group) {
