@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The keys of a LiteLLM {@code model_list} entry that the router knows but does not use:
- * LiteLLM's own features (credentials other than an API key, per-deployment retries,
+ * LiteLLM's own features (credentials other than an API key and Entra ID, per-deployment retries,
  * pricing, budgets, tags, default request parameters, model metadata). A pasted entry that
  * carries them starts, and they are listed in one warning; any other key the router does
  * not know fails start-up. Written from LiteLLM's {@code GenericLiteLLMParams},
@@ -27,9 +27,9 @@ final class LiteLlmKeys {
 			"cache_creation_input_", "cache_read_input_");
 
 	private static final Map<String, String> PARAMS = byUniformName(List.of(
-			// credentials and endpoints other than api_key / api_base / api_version
-			"organization", "azure_ad_token", "azure_ad_token_provider", "tenant_id", "client_id", "client_secret",
-			"azure_scope", "azure_username", "azure_password", "litellm_credential_name",
+			// credentials and endpoints other than api_key / api_base / api_version and the
+			// Entra ID settings (azure_ad_token, tenant_id, client_id, client_secret, azure_scope)
+			"organization", "azure_ad_token_provider", "azure_username", "azure_password", "litellm_credential_name",
 			"configurable_clientside_auth_params", "custom_llm_provider", "region_name", "use_litellm_proxy",
 			"use_in_pass_through", "use_chat_completions_api",
 			// LiteLLM's per-deployment retries, concurrency and limits beyond tpm / rpm

@@ -8,9 +8,11 @@ import java.util.Collection;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -28,16 +30,21 @@ import io.github.airouter.deployment.Deployment;
 import io.github.airouter.deployment.Limits;
 import io.github.airouter.deployment.ModelMode;
 import io.github.airouter.deployment.Provider;
+import io.github.airouter.provider.AzureApiVersions;
+import io.github.airouter.provider.EntraIdSettings;
 import io.github.airouter.routing.Failure;
 import io.github.airouter.routing.RouterPolicy;
 
 /**
  * The owner of every rule a {@code router.*} configuration can break: its keys (an unknown
- * key fails, a LiteLLM key the router does not use is listed in one warning), the model list,
- * the retry, cooldown, timeout and fallback settings, and the Redis usage store's settings.
- * One pass collects every problem, each naming its property and how to fix it, before
- * failing; no message carries a key, or a value that might be one. What passes becomes a
- * {@link RouterModelList}.
+ * key fails, a LiteLLM key the router does not use is listed in one warning), the model list
+ * (with each entry's credential: an API key, or for a keyless Azure entry its Microsoft Entra
+ * ID settings, and its Azure API surface), the retry, cooldown, timeout and fallback settings,
+ * and the Redis usage store's settings. One pass collects every problem, each naming its
+ * property and how to fix it, before failing; no message carries a key, a client secret or a
+ * token, or a value that might be one. What passes becomes a {@link RouterModelList}. Whether
+ * a keyless entry's credential can be had (azure-identity on the classpath, or the
+ * application's TokenCredential) is checked where the clients are built.
  *
  * @author airouter
  */
@@ -132,11 +139,11 @@ final class RouterConfigurationValidator {
 			}
 		}
 		List<Deployment> deployments = new ArrayList<>();
-		Map<String, String> apiKeys = new HashMap<>();
+		Credentials credentials = new Credentials();
 		Map<String, Integer> firstOfGroup = new HashMap<>();
 		for (int i = 0; i < entries.size(); i++) {
 			ModelListEntry entry = entries.get(i);
-			Deployment deployment = deployment(i, entry, explicitIds, apiKeys);
+			Deployment deployment = deployment(i, entry, explicitIds, credentials);
 			if (deployment != null) {
 				deployments.add(deployment);
 			}
@@ -168,7 +175,8 @@ final class RouterConfigurationValidator {
 			logger.warn("Ignoring " + keys.ignored().size() + " LiteLLM settings that the router does not use: "
 					+ String.join(", ", keys.ignored()));
 		}
-		return new RouterModelList(deployments, defaultModel, defaultEmbeddingModel, apiKeys,
+		return new RouterModelList(deployments, defaultModel, defaultEmbeddingModel, credentials.apiKeys,
+				credentials.entraId, credentials.entries,
 				RouterPolicy.builder()
 					.numRetries(this.properties.getNumRetries())
 					.cooldownTime(this.properties.getCooldownTime())
@@ -185,7 +193,7 @@ final class RouterConfigurationValidator {
 	}
 
 	private @Nullable Deployment deployment(int index, ModelListEntry entry, Map<String, Integer> explicitIds,
-			Map<String, String> apiKeys) {
+			Credentials credentials) {
 		String prefix = prefix(index);
 		int problemsBefore = this.problems.size();
 		Params params = entry.getParams();
@@ -223,22 +231,30 @@ final class RouterConfigurationValidator {
 						"Write the deployment or model name after the slash, e.g. " + prefixPart + "/gpt-4o.");
 			}
 		}
-		if (!StringUtils.hasText(apiKey) && !isEnvironmentReference(params.getApiKey())) {
+		if (provider != Provider.AZURE && !StringUtils.hasText(apiKey) && !isEnvironmentReference(params.getApiKey())) {
 			problem(prefix + ".params.api-key", "is required",
-					"Set the deployment's API key, e.g. api-key: ${AZURE_API_KEY} or os.environ/AZURE_API_KEY.");
+					"Set the deployment's API key, e.g. api-key: ${OPENAI_API_KEY} or os.environ/OPENAI_API_KEY.");
 		}
+		if (provider == Provider.AZURE && apiKey != null && !StringUtils.hasText(apiKey)) {
+			problem(prefix + ".params.api-key", "is blank",
+					"Set the deployment's API key, or remove api-key to authenticate with Microsoft Entra ID.");
+		}
+		EntraIdSettings entraId = entraId(prefix, provider, params);
 		if (provider == Provider.AZURE && !StringUtils.hasText(apiBase)
 				&& !isEnvironmentReference(params.getApiBase())) {
 			problem(prefix + ".params.api-base", "is required for Azure deployments",
 					"Set the resource endpoint, e.g. https://my-resource.openai.azure.com.");
 		}
-		if (provider == Provider.AZURE && !StringUtils.hasText(apiVersion)
-				&& !isEnvironmentReference(params.getApiVersion())) {
-			problem(prefix + ".params.api-version", "is required for Azure deployments",
-					"Set the Azure OpenAI api-version, e.g. 2024-10-21.");
-		}
 		URI endpoint = (apiBase == null && isEnvironmentReference(params.getApiBase())) ? null
 				: endpoint(prefix + ".params.api-base", StringUtils.hasText(apiBase) ? apiBase : OPENAI_API_BASE);
+		if (provider == Provider.AZURE && endpoint != null && AzureApiVersions.isV1Endpoint(endpoint)
+				&& !AzureApiVersions.isV1(apiVersion)) {
+			problem(prefix + ".params.api-version",
+					"is a dated version, but params.api-base ends with " + AzureApiVersions.V1_PATH
+							+ ", the v1 API, which takes none",
+					"Remove api-version to use the v1 API, or remove " + AzureApiVersions.V1_PATH
+							+ " from api-base to use the deployments API with that version.");
+		}
 		Long rpm = limit(prefix, "rpm", entry.getRpm(), params.getRpm());
 		Long tpm = limit(prefix, "tpm", entry.getTpm(), params.getTpm());
 		Integer weight = (entry.getWeight() != null) ? entry.getWeight() : params.getWeight();
@@ -270,18 +286,115 @@ final class RouterConfigurationValidator {
 					"must be positive, was " + weight, "Set a positive weight, or remove it.");
 		}
 		if (this.problems.size() > problemsBefore || provider == null || target == null || endpoint == null
-				|| modelName == null || apiKey == null) {
+				|| modelName == null || (apiKey == null && entraId == null)) {
 			return null;
 		}
 		String id = entry.getModelInfo().getId();
 		if (!StringUtils.hasText(id)) {
-			id = derivedId(provider, endpoint, target, explicitIds, apiKeys);
+			id = derivedId(provider, endpoint, target, explicitIds, credentials.entries);
 		}
-		apiKeys.put(id, apiKey);
+		credentials.entries.put(id, prefix);
+		if (apiKey != null) {
+			credentials.apiKeys.put(id, apiKey);
+		}
+		else {
+			credentials.entraId.put(id, Objects.requireNonNull(entraId));
+		}
 		return new Deployment(id, modelName, entry.getModelInfo().getMode(), provider, target, endpoint,
 				(provider == Provider.AZURE) ? apiVersion : null, new Limits(rpm, tpm), weight,
 				(order != null) ? order : Deployment.NO_ORDER, timeout, streamTimeout, streamIdleTimeout,
 				streamMaxDuration, cooldownTime, maxInputTokens, dimensions);
+	}
+
+	/**
+	 * The Microsoft Entra ID settings of a keyless Azure entry ({@code null} for any other),
+	 * and a problem for each Entra ID setting that cannot apply: on an OpenAI entry, beside an
+	 * api-key, beside a fixed azure-ad-token, or an incomplete service principal. The
+	 * messages never show a value.
+	 */
+	private @Nullable EntraIdSettings entraId(String prefix, @Nullable Provider provider, Params params) {
+		// secrets are scrubbed from every message, whatever entry or field they end up in
+		secret(params.getAzureAdToken());
+		secret(params.getClientSecret());
+		// as written, so that a value is never shown, in the order the README lists them
+		Map<String, @Nullable String> written = new LinkedHashMap<>();
+		written.put("azure-ad-token", params.getAzureAdToken());
+		written.put("tenant-id", params.getTenantId());
+		written.put("client-id", params.getClientId());
+		written.put("client-secret", params.getClientSecret());
+		written.put("azure-scope", params.getAzureScope());
+		written.values().removeIf(Objects::isNull);
+		if (provider != Provider.AZURE) {
+			if (provider != null) {
+				written.keySet()
+					.forEach((name) -> problem(prefix + ".params." + name, "applies to Azure entries only",
+							"Remove it: an OpenAI entry authenticates with its api-key."));
+			}
+			return null;
+		}
+		if (params.getApiKey() != null) {
+			written.keySet()
+				.forEach((name) -> problem(prefix + ".params." + name, "is set together with params.api-key",
+						"An Azure entry authenticates with its api-key or, without one, with Microsoft Entra ID: "
+								+ "remove api-key to use Entra ID, or remove " + name + "."));
+			return null;
+		}
+		int problemsBefore = this.problems.size();
+		Map<String, @Nullable String> resolved = new LinkedHashMap<>();
+		written.forEach((name, raw) -> {
+			String property = prefix + ".params." + name;
+			String value = resolve(property, raw);
+			if (value != null && !StringUtils.hasText(value)) {
+				problem(property, "is blank", "Set a value, or remove it.");
+			}
+			resolved.put(name, value);
+		});
+		String azureAdToken = secret(resolved.get("azure-ad-token"));
+		String clientSecret = secret(resolved.get("client-secret"));
+		if (written.containsKey("azure-ad-token")) {
+			written.keySet()
+				.stream()
+				.filter((name) -> !name.equals("azure-ad-token"))
+				.forEach((name) -> problem(prefix + ".params." + name,
+						"has no effect beside params.azure-ad-token, a fixed token used as given",
+						"Remove it, or remove azure-ad-token to get tokens from a credential."));
+		}
+		else if (written.containsKey("client-secret")) {
+			if (!written.containsKey("tenant-id")) {
+				problem(prefix + ".params.client-secret",
+						"needs params.tenant-id: a client secret authenticates a service principal",
+						"Set the service principal's tenant-id (and client-id), or remove client-secret.");
+			}
+			if (!written.containsKey("client-id")) {
+				problem(prefix + ".params.client-secret",
+						"needs params.client-id: a client secret authenticates a service principal",
+						"Set the service principal's client-id (and tenant-id), or remove client-secret.");
+			}
+		}
+		else if (written.containsKey("tenant-id") && written.containsKey("client-id")) {
+			problem(prefix + ".params.client-secret",
+					"is required beside params.tenant-id and params.client-id, which name a service principal",
+					"Set the service principal's client-secret, or remove tenant-id to use client-id as a "
+							+ "user-assigned managed identity.");
+		}
+		if (this.problems.size() > problemsBefore) {
+			return null;
+		}
+		String scope = resolved.get("azure-scope");
+		return new EntraIdSettings(trimmed(resolved.get("tenant-id")), trimmed(resolved.get("client-id")),
+				clientSecret, azureAdToken, (scope != null) ? scope.trim() : EntraIdSettings.DEFAULT_SCOPE);
+	}
+
+	/** A secret, kept to be scrubbed from every message. */
+	private @Nullable String secret(@Nullable String value) {
+		if (value != null) {
+			this.secrets.add(value);
+		}
+		return value;
+	}
+
+	private static @Nullable String trimmed(@Nullable String value) {
+		return StringUtils.hasText(value) ? value.trim() : null;
 	}
 
 	private static String derivedId(Provider provider, URI endpoint, String target,
@@ -552,6 +665,20 @@ final class RouterConfigurationValidator {
 			}
 		}
 		return scrubbed;
+	}
+
+	/** What the client factory needs besides a deployment, kept apart from it. */
+	private static final class Credentials {
+
+		/** The API key of each deployment that has one. */
+		final Map<String, String> apiKeys = new HashMap<>();
+
+		/** The Entra ID settings of each keyless Azure deployment. */
+		final Map<String, EntraIdSettings> entraId = new HashMap<>();
+
+		/** The entry of each deployment, e.g. router.model-list[2]. */
+		final Map<String, String> entries = new HashMap<>();
+
 	}
 
 }

@@ -9,12 +9,14 @@ import org.jspecify.annotations.Nullable;
 
 import io.github.airouter.deployment.Deployment;
 import io.github.airouter.deployment.ModelMode;
+import io.github.airouter.provider.EntraIdSettings;
 import io.github.airouter.routing.RouterPolicy;
 
 /**
  * The {@code router.*} configuration as validated at start-up: immutable
  * {@link Deployment deployments}, the default models, the {@link RouterPolicy policy}, and
- * (kept apart, for the client factory only) each deployment's API key. Only the
+ * (kept apart, for the client factory only) each deployment's credential: its API key, or
+ * for a keyless Azure deployment its Microsoft Entra ID settings. Only the
  * validator at the configuration boundary creates one: {@link #of}, or the
  * auto-configuration, which also refuses unknown keys.
  *
@@ -30,6 +32,10 @@ public final class RouterModelList {
 
 	private final Map<String, String> apiKeys;
 
+	private final Map<String, EntraIdSettings> entraId;
+
+	private final Map<String, String> entries;
+
 	private final RouterPolicy policy;
 
 	/**
@@ -37,15 +43,21 @@ public final class RouterModelList {
 	 * @param deployments the deployments, in configuration order
 	 * @param defaultModel the model of chat calls that name none
 	 * @param defaultEmbeddingModel the model of embedding calls that name none
-	 * @param apiKeys each deployment's API key, by deployment id
+	 * @param apiKeys the API key of each deployment that has one, by deployment id
+	 * @param entraId the Entra ID settings of each keyless Azure deployment, by deployment id
+	 * @param entries the entry each deployment comes from, e.g. {@code router.model-list[2]},
+	 * by deployment id
 	 * @param policy retries, cooldowns and fallbacks
 	 */
 	RouterModelList(List<Deployment> deployments, @Nullable String defaultModel,
-			@Nullable String defaultEmbeddingModel, Map<String, String> apiKeys, RouterPolicy policy) {
+			@Nullable String defaultEmbeddingModel, Map<String, String> apiKeys, Map<String, EntraIdSettings> entraId,
+			Map<String, String> entries, RouterPolicy policy) {
 		this.deployments = List.copyOf(deployments);
 		this.defaultModel = defaultModel;
 		this.defaultEmbeddingModel = defaultEmbeddingModel;
 		this.apiKeys = Map.copyOf(apiKeys);
+		this.entraId = Map.copyOf(entraId);
+		this.entries = Map.copyOf(entries);
 		this.policy = policy;
 	}
 
@@ -103,8 +115,19 @@ public final class RouterModelList {
 		return this.defaultEmbeddingModel;
 	}
 
-	String apiKey(Deployment deployment) {
-		return Objects.requireNonNull(this.apiKeys.get(deployment.id()), deployment.id());
+	/** The deployment's API key; {@code null} for a keyless Azure deployment. */
+	@Nullable String apiKey(Deployment deployment) {
+		return this.apiKeys.get(deployment.id());
+	}
+
+	/** The Entra ID settings of a keyless Azure deployment; {@code null} when it has a key. */
+	@Nullable EntraIdSettings entraId(Deployment deployment) {
+		return this.entraId.get(deployment.id());
+	}
+
+	/** The entry the deployment comes from, e.g. {@code router.model-list[2]}. */
+	String entry(Deployment deployment) {
+		return Objects.requireNonNull(this.entries.get(deployment.id()), deployment.id());
 	}
 
 	@Override

@@ -677,9 +677,11 @@ public class RouterProperties {
 	}
 
 	/**
-	 * How to reach a deployment. LiteLLM's spellings (api_key, api_base, api_version) bind
-	 * too, and so do LiteLLM's tpm, rpm, weight, order, timeout and stream_timeout inside
-	 * litellm_params (the entry's own values win).
+	 * How to reach a deployment. LiteLLM's spellings (api_key, api_base, api_version,
+	 * azure_ad_token, tenant_id, client_id, client_secret, azure_scope) bind too, and so do
+	 * LiteLLM's tpm, rpm, weight, order, timeout and stream_timeout inside litellm_params (the
+	 * entry's own values win). An Azure entry without an api-key authenticates with Microsoft
+	 * Entra ID.
 	 */
 	public static class Params extends DeploymentSettings {
 
@@ -695,14 +697,46 @@ public class RouterProperties {
 		private @Nullable String apiBase;
 
 		/**
-		 * API key of the deployment; never logged or exposed.
+		 * API key of the deployment; never logged or exposed. Required for OpenAI; an Azure
+		 * entry without one authenticates with Microsoft Entra ID.
 		 */
 		private @Nullable String apiKey;
 
 		/**
-		 * Azure OpenAI api-version, for instance 2024-10-21; required for Azure.
+		 * Azure OpenAI api-version: a dated one, for instance 2024-10-21, for the
+		 * deployments API; absent, v1, latest or preview for the v1 API.
 		 */
 		private @Nullable String apiVersion;
+
+		/**
+		 * Fixed Microsoft Entra ID access token for an Azure entry without api-key, used as
+		 * given (never refreshed); never logged or exposed.
+		 */
+		private @Nullable String azureAdToken;
+
+		/**
+		 * Microsoft Entra tenant of the service principal an Azure entry without api-key
+		 * authenticates as (with client-id and client-secret).
+		 */
+		private @Nullable String tenantId;
+
+		/**
+		 * Client id an Azure entry without api-key authenticates as: alone, a user-assigned
+		 * managed identity; with tenant-id and client-secret, a service principal.
+		 */
+		private @Nullable String clientId;
+
+		/**
+		 * Client secret of the service principal an Azure entry without api-key
+		 * authenticates as; never logged or exposed.
+		 */
+		private @Nullable String clientSecret;
+
+		/**
+		 * Scope of the Microsoft Entra ID tokens of an Azure entry without api-key. Defaults
+		 * to https://cognitiveservices.azure.com/.default.
+		 */
+		private @Nullable String azureScope;
 
 		public @Nullable String getModel() {
 			return this.model;
@@ -736,10 +770,56 @@ public class RouterProperties {
 			this.apiVersion = apiVersion;
 		}
 
+		public @Nullable String getAzureAdToken() {
+			return this.azureAdToken;
+		}
+
+		public void setAzureAdToken(@Nullable String azureAdToken) {
+			this.azureAdToken = azureAdToken;
+		}
+
+		public @Nullable String getTenantId() {
+			return this.tenantId;
+		}
+
+		public void setTenantId(@Nullable String tenantId) {
+			this.tenantId = tenantId;
+		}
+
+		public @Nullable String getClientId() {
+			return this.clientId;
+		}
+
+		public void setClientId(@Nullable String clientId) {
+			this.clientId = clientId;
+		}
+
+		public @Nullable String getClientSecret() {
+			return this.clientSecret;
+		}
+
+		public void setClientSecret(@Nullable String clientSecret) {
+			this.clientSecret = clientSecret;
+		}
+
+		public @Nullable String getAzureScope() {
+			return this.azureScope;
+		}
+
+		public void setAzureScope(@Nullable String azureScope) {
+			this.azureScope = azureScope;
+		}
+
 		@Override
 		public String toString() {
-			return "Params[model=" + this.model + ", apiBase=" + this.apiBase + ", apiKey="
-					+ ((this.apiKey != null) ? "(set)" : "(unset)") + ", apiVersion=" + this.apiVersion + "]";
+			return "Params[model=" + this.model + ", apiBase=" + this.apiBase + ", apiKey=" + set(this.apiKey)
+					+ ", apiVersion=" + this.apiVersion + ", azureAdToken=" + set(this.azureAdToken) + ", tenantId="
+					+ this.tenantId + ", clientId=" + this.clientId + ", clientSecret=" + set(this.clientSecret)
+					+ ", azureScope=" + this.azureScope + "]";
+		}
+
+		private static String set(@Nullable String secret) {
+			return (secret != null) ? "(set)" : "(unset)";
 		}
 
 	}

@@ -8,8 +8,10 @@ package io.github.airouter.deployment;
 public enum Provider {
 
 	/**
-	 * Azure OpenAI: {@code POST {api-base}/openai/deployments/{deployment}/...?api-version=...}
-	 * with an {@code api-key} header.
+	 * Azure OpenAI: the v1 API, {@code POST {api-base}/openai/v1/...} with the deployment as
+	 * {@code model}, or for a dated api-version
+	 * {@code POST {api-base}/openai/deployments/{deployment}/...?api-version=...}; with an
+	 * {@code api-key} header, or without a key a Microsoft Entra ID bearer token.
 	 */
 	AZURE("azure"),
 

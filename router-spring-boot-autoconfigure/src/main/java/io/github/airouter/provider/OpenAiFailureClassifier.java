@@ -44,6 +44,13 @@ import io.github.airouter.routing.StreamTimeoutException;
  * the context length): context window exceeded;</li>
  * <li>an error event inside a stream that began with 200: rate limited or context window
  * exceeded when its code says so, else server error;</li>
+ * <li>no Microsoft Entra ID access token for a keyless Azure deployment
+ * ({@link AccessTokenUnavailableException}: its credential failed and no cached token is
+ * valid): the deployment is misconfigured. The request never left, so its tokens are given
+ * back; it is retried on another deployment, and this one cools down for the misconfigured
+ * cooldown rather than being asked, call after call, for a token its credential cannot give
+ * (azure-identity has already retried a managed identity endpoint's transient errors, and a
+ * refresh that fails while the cached token is valid never reaches the router).</li>
  * <li>any other 4xx, and anything else: not retryable, surfaced to the caller unchanged.</li>
  * </ul>
  *
@@ -70,6 +77,9 @@ public class OpenAiFailureClassifier implements FailureClassifier {
 
 	@Override
 	public Failure classify(Throwable exception) {
+		if (isAccessTokenUnavailable(exception)) {
+			return Failure.of(Kind.MISCONFIGURED);
+		}
 		if (exception instanceof OpenAIServiceException service) {
 			return classify(service);
 		}
@@ -125,6 +135,20 @@ public class OpenAiFailureClassifier implements FailureClassifier {
 			return Failure.of(Kind.CONTEXT_WINDOW_EXCEEDED, status);
 		}
 		return Failure.of(Kind.NOT_RETRYABLE, status);
+	}
+
+	/** The credential gave no token: thrown bare, or wrapped by the SDK or an executor. */
+	private static boolean isAccessTokenUnavailable(Throwable exception) {
+		int depth = 0;
+		for (Throwable cause = exception; cause != null && depth < 8; cause = cause.getCause(), depth++) {
+			if (cause instanceof AccessTokenUnavailableException) {
+				return true;
+			}
+			if (cause instanceof OpenAIServiceException) {
+				return false;
+			}
+		}
+		return false;
 	}
 
 	/**

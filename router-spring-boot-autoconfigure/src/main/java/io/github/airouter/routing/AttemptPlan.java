@@ -74,7 +74,15 @@ final class AttemptPlan {
 
 	private int hops;
 
-	private @Nullable RuntimeException providerFailure;
+	/** The provider failures of the call's attempts, in order. */
+	private final List<RuntimeException> failures = new ArrayList<>();
+
+	private @Nullable String lastFailure;
+
+	private boolean onlyMisconfigured = true;
+
+	/** A refusal that is the caller's to hear as it is: a content filter's, a prompt too long. */
+	private @Nullable RuntimeException terminal;
 
 	private @Nullable NoDeploymentAvailableException rejected;
 
@@ -138,6 +146,11 @@ final class AttemptPlan {
 		this.groupDone = true;
 	}
 
+	/** Every deployment of the current group failed this call: the group is done. */
+	void exhausted() {
+		this.groupDone = true;
+	}
+
 	/**
 	 * No deployment of the current group has a context window that holds the call's prompt:
 	 * it goes to the group's context-window fallbacks, as if a provider had said so, without
@@ -165,9 +178,14 @@ final class AttemptPlan {
 		if (kind == Failure.Kind.CANCELLED || kind == Failure.Kind.NOT_RETRYABLE) {
 			return Outcome.SURFACE;
 		}
-		this.providerFailure = (kind == Failure.Kind.CONTENT_FILTERED)
-				? new ContentFilteredException(this.group.name(), failure.details(), cause) : cause;
+		this.failures.add(cause);
+		this.lastFailure = kind.tag() + ((failure.status() > 0) ? " " + failure.status() : "") + " from "
+				+ deployment.id();
+		this.onlyMisconfigured &= (kind == Failure.Kind.MISCONFIGURED);
 		this.groupFailure = cause;
+		this.terminal = (kind == Failure.Kind.CONTENT_FILTERED)
+				? new ContentFilteredException(this.group.name(), failure.details(), cause)
+				: (kind == Failure.Kind.CONTEXT_WINDOW_EXCEEDED) ? cause : null;
 		if (kind == Failure.Kind.CONTEXT_WINDOW_EXCEEDED) {
 			this.contextWindowExceeded = true;
 			this.groupDone = true;
@@ -222,6 +240,7 @@ final class AttemptPlan {
 				this.contextWindowExceeded = false;
 				this.contentFiltered = false;
 				this.groupFailure = null;
+				this.terminal = null;
 				return candidate;
 			}
 		}
@@ -234,17 +253,39 @@ final class AttemptPlan {
 	}
 
 	/**
-	 * What the caller learns when every group visited failed: the last provider failure,
-	 * else why the first group without capacity refused.
+	 * What the caller learns when the call ends without an answer. A refusal that is the
+	 * caller's to hear reaches it as it is: a content filter's
+	 * ({@link ContentFilteredException}), a prompt too long for every window the call could
+	 * go to (the provider's own exception). Otherwise a {@link NoDeploymentAvailableException}:
+	 * when attempts failed, it says how many and the last, carries the last failure as its
+	 * cause and the earlier ones as suppressed, and the time until a deployment that was full
+	 * or cooling frees up; when none could even be tried, why the first group refused.
 	 */
 	RuntimeException failure() {
-		if (this.providerFailure != null) {
-			return this.providerFailure;
+		if (this.terminal != null) {
+			return this.terminal;
 		}
-		if (this.rejected != null) {
-			return this.rejected;
+		if (this.failures.isEmpty()) {
+			return (this.rejected != null) ? this.rejected
+					: new NoDeploymentAvailableException(this.origin.name(), null, "no deployment could serve it");
 		}
-		return new NoDeploymentAvailableException(this.origin.name(), null, "no deployment could serve it");
+		int count = this.failures.size();
+		String reason = ((count == 1) ? "its attempt failed" : "all " + count + " attempts failed") + " (the last: "
+				+ this.lastFailure + ")"
+				+ ((this.rejected != null) ? "; and " + lowerFirst(this.rejected.getReason()) : "");
+		boolean misconfigured = this.onlyMisconfigured
+				&& (this.rejected == null || this.rejected.isEveryDeploymentMisconfigured());
+		NoDeploymentAvailableException exception = new NoDeploymentAvailableException(this.origin.name(),
+				(this.rejected != null) ? this.rejected.getRetryAfter().orElse(null) : null, reason, misconfigured);
+		exception.initCause(this.failures.get(count - 1));
+		for (int i = 0; i < count - 1; i++) {
+			exception.addSuppressed(this.failures.get(i));
+		}
+		return exception;
+	}
+
+	private static String lowerFirst(String text) {
+		return text.isEmpty() ? text : Character.toLowerCase(text.charAt(0)) + text.substring(1);
 	}
 
 	/**

@@ -7,10 +7,13 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Thrown when no deployment of the requested model can take a call now: every one is at
- * its rpm or tpm limit for the current 60-second window (or the call is larger than any
- * limit). The router sends nothing in that case: it never sends a call it knows would
- * exceed a limit.
+ * Thrown when a call ends without an answer: no deployment of the requested model (or of its
+ * fallbacks) could take it now, because every one is at its rpm or tpm limit for the
+ * current 60-second window, cooling down, or too small for it, or because every attempt the
+ * router could make failed. The router never sends a call it knows would exceed a limit. When
+ * attempts failed, the last provider failure is the {@link #getCause() cause} and the earlier
+ * ones are {@link #getSuppressed() suppressed}. A caller's own error (a 400), a content
+ * filter's refusal and an interrupt are not turned into this exception.
  * <p>
  * {@link #getRetryAfter()} says when the first deployment can take the call; an HTTP
  * front end can map it to {@code 429 Too Many Requests} with a {@code Retry-After} header.
@@ -24,6 +27,8 @@ public class NoDeploymentAvailableException extends RuntimeException {
 	private final @Nullable Duration retryAfter;
 
 	private final boolean misconfigured;
+
+	private final String reason;
 
 	/**
 	 * Create an exception.
@@ -51,6 +56,7 @@ public class NoDeploymentAvailableException extends RuntimeException {
 		this.modelName = modelName;
 		this.retryAfter = retryAfter;
 		this.misconfigured = misconfigured;
+		this.reason = reason;
 	}
 
 	private static String message(String modelName, @Nullable Duration retryAfter, String reason) {
@@ -68,6 +74,14 @@ public class NoDeploymentAvailableException extends RuntimeException {
 	 */
 	public String getModelName() {
 		return this.modelName;
+	}
+
+	/**
+	 * Why no deployment could take the call, without the model's name.
+	 * @return the reason, e.g. {@code all 2 deployments are cooling down after failures}
+	 */
+	public String getReason() {
+		return this.reason;
 	}
 
 	/**

@@ -376,6 +376,10 @@ public final class Router {
 	 */
 	private @Nullable Attempt nextAttempt(AttemptPlan plan) {
 		while (true) {
+			if (plan.mayAttempt() && plan.excluded().size() >= plan.group().deployments().size()) {
+				// every deployment of the group failed this call: nothing to ask the store
+				plan.exhausted();
+			}
 			if (plan.mayAttempt()) {
 				ModelGroup group = plan.group();
 				Set<String> excluded = withoutRoomForThePrompt(group, plan);

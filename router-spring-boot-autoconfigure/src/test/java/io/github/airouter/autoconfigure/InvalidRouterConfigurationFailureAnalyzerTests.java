@@ -59,7 +59,7 @@ class InvalidRouterConfigurationFailureAnalyzerTests {
 				"router.model-list[0].params.model=openai/gpt-4o" }, "router.model-list[1].model-name=gpt-4o",
 				"router.model-list[1].params.model=gpt-4o", "router.model-list[1].params.api-key=" + KEY);
 		assertProblem(analysis, "router.model-list[0].params.api-key", "is required",
-				"Set the deployment's API key, e.g. api-key: ${AZURE_API_KEY} or os.environ/AZURE_API_KEY.");
+				"Set the deployment's API key, e.g. api-key: ${OPENAI_API_KEY} or os.environ/OPENAI_API_KEY.");
 	}
 
 	@Test
@@ -73,13 +73,15 @@ class InvalidRouterConfigurationFailureAnalyzerTests {
 	}
 
 	@Test
-	void missingAzureApiVersion() {
+	void datedAzureApiVersionOnTheV1Endpoint() {
 		FailureAnalysis analysis = analyze(new String[] { "router.model-list[0].model-name=gpt-4o",
 				"router.model-list[0].params.model=azure/chat-eu",
-				"router.model-list[0].params.api-base=https://my-eu.openai.azure.com",
-				"router.model-list[0].params.api-key=" + KEY });
-		assertProblem(analysis, "router.model-list[0].params.api-version", "is required for Azure deployments",
-				"Set the Azure OpenAI api-version, e.g. 2024-10-21.");
+				"router.model-list[0].params.api-base=https://my-eu.openai.azure.com/openai/v1",
+				"router.model-list[0].params.api-version=2024-10-21", "router.model-list[0].params.api-key=" + KEY });
+		assertProblem(analysis, "router.model-list[0].params.api-version",
+				"is a dated version, but params.api-base ends with /openai/v1, the v1 API, which takes none",
+				"Remove api-version to use the v1 API, or remove /openai/v1 from api-base to use the deployments API "
+						+ "with that version.");
 	}
 
 	@Test
@@ -116,19 +118,21 @@ class InvalidRouterConfigurationFailureAnalyzerTests {
 		FailureAnalysis analysis = analyze(new String[] { "router.model-list[0].model-name=gpt-4o",
 				"router.model-list[0].params.model=azure/chat-eu", "router.model-list[0].rpm=-5",
 				"router.model-list[1].model-name=claude", "router.model-list[1].params.model=bedrock/claude",
-				"router.model-list[1].params.api-key=" + KEY });
+				"router.model-list[1].params.api-key=" + KEY, "router.model-list[2].model-name=gpt-4o",
+				"router.model-list[2].params.model=openai/gpt-4o" });
 		String description = analysis.getDescription();
 		String action = analysis.getAction();
-		List<String> properties = List.of("router.model-list[0].params.api-key", "router.model-list[0].params.api-base",
-				"router.model-list[0].params.api-version", "router.model-list[0].rpm",
-				"router.model-list[1].params.model");
+		List<String> properties = List.of("router.model-list[0].params.api-base", "router.model-list[0].rpm",
+				"router.model-list[1].params.model", "router.model-list[2].params.api-key");
 		for (String property : properties) {
 			assertThat(description).contains("Property: " + property);
 			assertThat(action).contains(property + ": ");
 		}
 		// in the order of the configuration
-		assertThat(description.indexOf("router.model-list[0].params.api-key"))
+		assertThat(description.indexOf("router.model-list[0].params.api-base"))
 			.isLessThan(description.indexOf("router.model-list[1].params.model"));
+		assertThat(description.indexOf("router.model-list[1].params.model"))
+			.isLessThan(description.indexOf("router.model-list[2].params.api-key"));
 		assertThat(description).contains("Reason: is required")
 			.contains("Reason: must be positive, was -5")
 			.contains("Reason: has unknown provider prefix 'bedrock' in 'bedrock/claude'");

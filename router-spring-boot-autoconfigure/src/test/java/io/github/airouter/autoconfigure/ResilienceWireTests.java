@@ -35,6 +35,7 @@ import io.github.airouter.chat.RoutingChatModel;
 import io.github.airouter.deployment.Deployment;
 import io.github.airouter.deployment.ModelMode;
 import io.github.airouter.routing.Failure;
+import io.github.airouter.routing.NoDeploymentAvailableException;
 import io.github.airouter.routing.Router;
 import io.github.airouter.routing.RoutingListener;
 import io.github.airouter.testsupport.FakeProvider;
@@ -191,9 +192,16 @@ class ResilienceWireTests {
 		runner(List.of(deployment("four", "gpt-4o"), deployment("mini", "gpt-4o-mini")),
 				"router.fallbacks.gpt-4o[0]=gpt-4o-mini", "router.fallbacks.gpt-4o-mini[0]=gpt-4o")
 			.run((context) -> {
-				assertThatExceptionOfType(InternalServerException.class)
+				assertThatExceptionOfType(NoDeploymentAvailableException.class)
 					.isThrownBy(() -> context.getBean(RoutingChatModel.class).call(prompt("gpt-4o")))
-					.withMessageContaining("down too");
+					.withMessage("No deployment of model 'gpt-4o' can take this call: all 2 attempts failed (the "
+							+ "last: server-error 503 from mini)")
+					.satisfies((ex) -> {
+						assertThat(ex.getCause()).isInstanceOf(InternalServerException.class)
+							.hasMessageContaining("down too");
+						assertThat(ex.getSuppressed()).singleElement()
+							.isInstanceOf(InternalServerException.class);
+					});
 				assertThat(this.provider.requestsTo(path("four"))).hasSize(1);
 				assertThat(this.provider.requestsTo(path("mini"))).hasSize(1);
 			});
@@ -216,7 +224,7 @@ class ResilienceWireTests {
 		this.provider.enqueue(path("a"), FakeProvider.error(500, "server_error", null, "boom"));
 		runner(List.of(deployment("a", "gpt-4o", "order=1"), deployment("b", "gpt-4o", "order=2"))).run((context) -> {
 			List<ChatResponse> chunks = context.getBean(RoutingChatModel.class).stream(prompt("gpt-4o")).collectList()
-				.block(Duration.ofSeconds(10));
+				.block(Duration.ofSeconds(30));
 			assertThat(FakeProvider.text(chunks)).isEqualTo("Hello from " + path("b"));
 			assertThat(this.provider.requestsTo(path("a"))).hasSize(1);
 			assertThat(this.provider.requestsTo(path("b"))).hasSize(1);
@@ -259,7 +267,7 @@ class ResilienceWireTests {
 				.assertNext((chunk) -> assertThat(chunk.getResult().getOutput().getText()).isEqualTo("Hello"))
 				.expectErrorSatisfies((ex) -> assertThat(ex).isInstanceOf(SseException.class)
 					.hasMessageContaining("overloaded mid-stream"))
-				.verify(Duration.ofSeconds(10));
+				.verify(Duration.ofSeconds(30));
 			assertThat(this.provider.requestsTo(path("a"))).hasSize(1);
 			assertThat(this.provider.requestsTo(path("b"))).isEmpty();
 			// the streamed call stays counted: its estimate, as no usage chunk came

@@ -450,7 +450,7 @@ class RouterAutoConfigurationTests {
 	void missingApiKeyAndUnknownProviderFailStartupTogether() {
 		this.runner
 			.withPropertyValues("router.model-list[0].model-name=gpt-4o",
-					"router.model-list[0].params.model=azure/chat-eu",
+					"router.model-list[0].params.model=openai/gpt-4o",
 					"router.model-list[0].params.api-base=https://my-eu.openai.azure.com",
 					"router.model-list[0].params.api-version=2024-10-21", "router.model-list[1].model-name=claude",
 					"router.model-list[1].params.model=bedrock/claude",

@@ -96,10 +96,12 @@ class RouterModelListTests {
 	}
 
 	@Test
-	void missingApiVersionForAzure() {
+	void datedApiVersionOnTheV1EndpointForAzure() {
+		// without api-version an Azure entry uses the v1 API, which takes no dated version
 		RouterProperties properties = properties(openAi("gpt-4o", "gpt-4o", "sk-test-0001"),
-				azure("gpt-4o", "chat-eu", "azure-test-key-0001", AZURE_BASE, null));
-		assertInvalid(properties, "router.model-list[1].params.api-version is required for Azure deployments");
+				azure("gpt-4o", "chat-eu", "azure-test-key-0001", AZURE_BASE + "/openai/v1", AZURE_VERSION));
+		assertInvalid(properties, "router.model-list[1].params.api-version is a dated version, but params.api-base "
+				+ "ends with /openai/v1, the v1 API, which takes none");
 	}
 
 	@Test
@@ -220,13 +222,12 @@ class RouterModelListTests {
 	@Test
 	void everyProblemIsReportedInOneException() {
 		RouterProperties properties = properties(openAi("gpt-4o", "gpt-4o", "sk-test-0001", (entry) -> entry.setRpm(-5L)),
-				azure("gpt-4o", "chat-eu", null, AZURE_BASE, null), openAi(null, "bedrock/claude", "sk-test-0003"));
+				openAi("gpt-4o", "gpt-4o", null), openAi(null, "bedrock/claude", "sk-test-0003"));
 		properties.setDefaultModel("gpt-5");
 		InvalidRouterConfigurationException ex = invalid(properties);
 		assertThat(ex.getProblems()).extracting(Problem::toString)
 			.containsExactly("router.model-list[0].rpm must be positive, was -5",
 					"router.model-list[1].params.api-key is required",
-					"router.model-list[1].params.api-version is required for Azure deployments",
 					"router.model-list[2].model-name is required",
 					"router.model-list[2].params.model has unknown provider prefix 'bedrock' in 'bedrock/claude'",
 					"router.default-model 'gpt-5' names no chat entry; chat models: [gpt-4o]");

@@ -8,11 +8,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.concurrent.CompletionException;
 
 import com.openai.core.http.Headers;
 import com.openai.errors.BadRequestException;
 import com.openai.errors.InternalServerException;
 import com.openai.errors.NotFoundException;
+import com.openai.errors.OpenAIException;
 import com.openai.errors.OpenAIInvalidDataException;
 import com.openai.errors.OpenAIIoException;
 import com.openai.errors.PermissionDeniedException;
@@ -219,6 +221,21 @@ class OpenAiFailureClassifierTests {
 	void anyOtherErrorEventInsideA200StreamIsAServerError() {
 		SseException event = streamError(error("The server is overloaded.", "server_error", null));
 		assertThat(this.classifier.classify(event)).isEqualTo(Failure.of(Kind.SERVER_ERROR));
+	}
+
+	@Test
+	void noAccessTokenForAKeylessDeploymentMeansItIsMisconfigured() {
+		AccessTokenUnavailableException noToken = new AccessTokenUnavailableException(
+				"Deployment azure:eu/chat: No access token from the default Azure credential", new IllegalStateException());
+		assertThat(this.classifier.classify(noToken)).isEqualTo(Failure.of(Kind.MISCONFIGURED));
+	}
+
+	@Test
+	void noAccessTokenWrappedByTheSdkOrAFutureIsStillMisconfigured() {
+		AccessTokenUnavailableException noToken = new AccessTokenUnavailableException("no token", null);
+		assertThat(this.classifier.classify(new CompletionException(noToken))).isEqualTo(Failure.of(Kind.MISCONFIGURED));
+		assertThat(this.classifier.classify(new OpenAIException("request failed", noToken)))
+			.isEqualTo(Failure.of(Kind.MISCONFIGURED));
 	}
 
 	private static RateLimitException rateLimited(Headers headers) {

@@ -162,7 +162,7 @@ class FailurePoliciesTests {
 	// ---- helpers
 
 	private void callFailing(Router router, Failure failure) {
-		assertThatExceptionOfType(Classified.class).isThrownBy(() -> router.call(router.group("A", ModelMode.CHAT),
+		assertThatExceptionOfType(NoDeploymentAvailableException.class).isThrownBy(() -> router.call(router.group("A", ModelMode.CHAT),
 				ESTIMATE, failing((id) -> failure), (r) -> 10));
 	}
 

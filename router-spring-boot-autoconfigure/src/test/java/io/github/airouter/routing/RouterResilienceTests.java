@@ -87,30 +87,57 @@ class RouterResilienceTests {
 	void aCallIsNeverRetriedOnTheDeploymentThatJustFailedAndNumRetriesBoundsTheAttempts() {
 		Router router = router(policy(2), deployment("a", "gpt-4o"), deployment("b", "gpt-4o"),
 				deployment("c", "gpt-4o"), deployment("d", "gpt-4o"));
-		assertThatExceptionOfType(Status.class)
+		assertThatExceptionOfType(NoDeploymentAvailableException.class)
 			.isThrownBy(() -> router.call(group(router, "gpt-4o"), ESTIMATE, failAll((id) -> new Status(500, id)),
 					(response) -> REPORTED))
+			.havingCause()
 			.isSameAs(this.thrown.get(2));
 		assertThat(this.calls).hasSize(3).doesNotHaveDuplicates();
 		assertThat(this.thrown).hasSize(3);
 	}
 
 	@Test
-	void whenEveryDeploymentFailsTheCallerGetsTheLastProvidersExceptionNotNoDeploymentAvailable() {
+	void whenEveryDeploymentFailsTheCallerGetsNoDeploymentAvailableWithEveryFailureAttached() {
 		Router router = router(policy(2), deployment("a", "gpt-4o"), deployment("b", "gpt-4o"),
 				deployment("c", "gpt-4o"));
-		assertThatExceptionOfType(RuntimeException.class)
+		assertThatExceptionOfType(NoDeploymentAvailableException.class)
 			.isThrownBy(() -> router.call(group(router, "gpt-4o"), ESTIMATE, failAll((id) -> new Status(503, id)),
 					(response) -> REPORTED))
-			.isNotInstanceOf(NoDeploymentAvailableException.class)
-			.isSameAs(this.thrown.get(2));
+			.satisfies((ex) -> {
+				assertThat(ex.getMessage()).isEqualTo("No deployment of model 'gpt-4o' can take this call: all 3 "
+						+ "attempts failed (the last: server-error from " + this.calls.get(2) + ")");
+				assertThat(ex.getCause()).isSameAs(this.thrown.get(2));
+				assertThat(ex.getSuppressed()).containsExactly(this.thrown.get(0), this.thrown.get(1));
+				assertThat(ex.getRetryAfter()).isEmpty();
+				assertThat(ex.isEveryDeploymentMisconfigured()).isFalse();
+			});
 		assertThat(this.calls).containsExactlyInAnyOrder("a", "b", "c");
+	}
+
+	@Test
+	void whenSomeDeploymentsFailAndTheRestAreFullTheCallerLearnsBothAndWhenCapacityFreesUp() {
+		Deployment full = deployment("full", "gpt-4o", 1L).withOrder(1);
+		Deployment failing = deployment("failing", "gpt-4o").withOrder(2);
+		Router router = router(policy(2), full, failing);
+		ModelGroup group = group(router, "gpt-4o");
+		router.call(group, ESTIMATE, succeed(), (response) -> REPORTED);
+		this.clock.advance(Duration.ofSeconds(10));
+		assertThatExceptionOfType(NoDeploymentAvailableException.class)
+			.isThrownBy(() -> router.call(group, ESTIMATE, failAll((id) -> new Status(500, id)), (r) -> REPORTED))
+			.satisfies((ex) -> {
+				assertThat(ex.getMessage()).startsWith("No deployment of model 'gpt-4o' can take this call: its attempt "
+						+ "failed (the last: server-error from failing); and all 1 deployments are at their rpm or tpm"
+						+ " limit");
+				assertThat(ex.getCause()).isSameAs(this.thrown.get(0));
+				// the full deployment frees up when its call leaves the window
+				assertThat(ex.getRetryAfter()).contains(Duration.ofSeconds(51));
+			});
 	}
 
 	@Test
 	void withNoRetriesAFailedCallIsTriedOnce() {
 		Router router = router(policy(0), deployment("a", "gpt-4o"), deployment("b", "gpt-4o"));
-		assertThatExceptionOfType(Status.class).isThrownBy(() -> router.call(group(router, "gpt-4o"), ESTIMATE,
+		assertThatExceptionOfType(NoDeploymentAvailableException.class).isThrownBy(() -> router.call(group(router, "gpt-4o"), ESTIMATE,
 				failAll((id) -> new Status(500, id)), (response) -> REPORTED));
 		assertThat(this.calls).hasSize(1);
 	}
@@ -183,7 +210,7 @@ class RouterResilienceTests {
 				this.clock.advance(Duration.ofSeconds(20));
 			}
 			assertThat(this.store.cooldownRemaining(a)).isZero();
-			assertThatExceptionOfType(Status.class)
+			assertThatExceptionOfType(NoDeploymentAvailableException.class)
 				.isThrownBy(() -> router.call(group, ESTIMATE, failAll((id) -> new Status(500)), (r) -> REPORTED));
 		}
 		assertThat(this.store.cooldownRemaining(a)).isEqualTo(Duration.ofSeconds(10));
@@ -203,7 +230,7 @@ class RouterResilienceTests {
 			if (i > 0) {
 				this.clock.advance(Duration.ofSeconds(31));
 			}
-			assertThatExceptionOfType(Status.class)
+			assertThatExceptionOfType(NoDeploymentAvailableException.class)
 				.isThrownBy(() -> router.call(group, ESTIMATE, failAll((id) -> new Status(500)), (r) -> REPORTED));
 		}
 		// failures at 0, 31 and 62 s: never three within one minute
@@ -211,7 +238,7 @@ class RouterResilienceTests {
 		assertThat(router.call(group, ESTIMATE, succeed(), (r) -> REPORTED)).isEqualTo("served by a");
 		// one more at 70 s: 31, 62 and 70 s fall within a minute
 		this.clock.advance(Duration.ofSeconds(8));
-		assertThatExceptionOfType(Status.class)
+		assertThatExceptionOfType(NoDeploymentAvailableException.class)
 			.isThrownBy(() -> router.call(group, ESTIMATE, failAll((id) -> new Status(500)), (r) -> REPORTED));
 		assertThat(this.store.cooldownRemaining(a)).isEqualTo(Duration.ofSeconds(10));
 	}
@@ -222,11 +249,11 @@ class RouterResilienceTests {
 		Deployment a = deployment("a", "gpt-4o");
 		Router router = router(RouterPolicy.builder().numRetries(0).cooldownTime(Duration.ofSeconds(10)).allowedFails(2).maxFallbacks(5).misconfiguredCooldown(Duration.ofSeconds(60)).build(), a);
 		ModelGroup group = group(router, "gpt-4o");
-		assertThatExceptionOfType(Status.class).isThrownBy(() -> router.call(group, ESTIMATE,
+		assertThatExceptionOfType(NoDeploymentAvailableException.class).isThrownBy(() -> router.call(group, ESTIMATE,
 				failAll((id) -> new Status(429, Duration.ofSeconds(1))), (r) -> REPORTED));
 		this.clock.advance(Duration.ofSeconds(2));
 		assertThat(this.store.cooldownRemaining(a)).isZero();
-		assertThatExceptionOfType(Status.class)
+		assertThatExceptionOfType(NoDeploymentAvailableException.class)
 			.isThrownBy(() -> router.call(group, ESTIMATE, failAll((id) -> new Status(500)), (r) -> REPORTED));
 		// one failure other than 429 within the minute, allowed-fails is 2: no cooldown
 		assertThat(this.store.cooldownRemaining(a)).isZero();
@@ -240,8 +267,9 @@ class RouterResilienceTests {
 		ModelGroup group = group(router, "gpt-4o");
 		Function<String, RuntimeException> rateLimited = (id) -> new Status(429,
 				Duration.ofSeconds(id.equals("a") ? 40 : 20), id);
-		assertThatExceptionOfType(Status.class)
+		assertThatExceptionOfType(NoDeploymentAvailableException.class)
 			.isThrownBy(() -> router.call(group, ESTIMATE, failAll(rateLimited), (r) -> REPORTED))
+			.havingCause()
 			.isSameAs(this.thrown.get(1));
 		assertThat(this.store.cooldownRemaining(a)).isEqualTo(Duration.ofSeconds(40));
 		assertThat(this.store.cooldownRemaining(b)).isEqualTo(Duration.ofSeconds(20));
@@ -290,9 +318,10 @@ class RouterResilienceTests {
 	void aFallbackChainThatLoopsVisitsEachModelOnce() {
 		Router router = router(fallbacks(Map.of("A", List.of("B"), "B", List.of("A"))), deployment("a1", "A"),
 				deployment("b1", "B"));
-		assertThatExceptionOfType(Status.class)
+		assertThatExceptionOfType(NoDeploymentAvailableException.class)
 			.isThrownBy(() -> router.call(group(router, "A"), ESTIMATE, failAll((id) -> new Status(500, id)),
 					(r) -> REPORTED))
+			.havingCause()
 			.isSameAs(this.thrown.get(1));
 		assertThat(this.calls).containsExactly("a1", "b1");
 	}
@@ -312,18 +341,20 @@ class RouterResilienceTests {
 		Map<String, List<String>> chain = Map.of("A", List.of("B"), "B", List.of("C"));
 		Router oneHop = router(RouterPolicy.builder().numRetries(2).cooldownTime(Duration.ofSeconds(5)).allowedFails(3).fallbacks(chain).maxFallbacks(1).misconfiguredCooldown(Duration.ofSeconds(60)).build(),
 				deployment("a1", "A"), deployment("b1", "B"), deployment("c1", "C"));
-		assertThatExceptionOfType(Status.class)
+		assertThatExceptionOfType(NoDeploymentAvailableException.class)
 			.isThrownBy(() -> oneHop.call(group(oneHop, "A"), ESTIMATE,
 					failWhere((id) -> id.equals("c1") ? null : new Status(500, id)), (r) -> REPORTED))
+			.havingCause()
 			.isSameAs(this.thrown.get(1));
 		assertThat(this.calls).containsExactly("a1", "b1");
 		this.calls.clear();
 		this.thrown.clear();
 		Router noHop = router(RouterPolicy.builder().numRetries(2).cooldownTime(Duration.ofSeconds(5)).allowedFails(3).fallbacks(chain).maxFallbacks(0).misconfiguredCooldown(Duration.ofSeconds(60)).build(),
 				deployment("a1", "A"), deployment("b1", "B"), deployment("c1", "C"));
-		assertThatExceptionOfType(Status.class)
+		assertThatExceptionOfType(NoDeploymentAvailableException.class)
 			.isThrownBy(() -> noHop.call(group(noHop, "A"), ESTIMATE,
 					failWhere((id) -> id.equals("c1") ? null : new Status(500, id)), (r) -> REPORTED))
+			.havingCause()
 			.isSameAs(this.thrown.get(0));
 		assertThat(this.calls).containsExactly("a1");
 	}
@@ -588,7 +619,7 @@ class RouterResilienceTests {
 				failWhere((id) -> id.equals("a1") ? new Status(429, Duration.ofSeconds(30)) : null), (r) -> REPORTED);
 		assertThat(result).isEqualTo("served by b1");
 		assertThat(this.recorder.events).containsExactly("admitted a1", "failure a1 rate-limited",
-				"cooldown a1 30000 ms (a 429 with Retry-After)", "rejected A", "fallback A -> B after 429",
+				"cooldown a1 30000 ms (a 429 with Retry-After)", "fallback A -> B after 429",
 				"admitted b1", "success b1", "completed A in 2 attempts");
 		assertThat(this.recorder.failures).containsExactly(this.thrown.get(0));
 		assertThat(this.recorder.fallbackCauses).containsExactly(this.thrown.get(0));

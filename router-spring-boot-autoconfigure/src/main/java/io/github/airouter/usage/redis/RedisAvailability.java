@@ -130,7 +130,7 @@ final class RedisAvailability implements AutoCloseable {
 			logger.debug("Could not revalidate the Redis connection", ex);
 		}
 		try {
-			this.script.load();
+			// a keyed command: on a cluster it needs only the node of its key to answer
 			beat();
 			return true;
 		}

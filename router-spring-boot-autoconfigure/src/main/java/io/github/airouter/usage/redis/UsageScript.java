@@ -39,7 +39,9 @@ import io.github.airouter.usage.WindowUsage;
  * The usage Lua script ({@code META-INF/scripts/router-usage.lua}) as typed commands: the only
  * Java that knows its KEYS and ARGV layout and the shape of its answers (the script's header
  * documents both). Run with EVALSHA over the application's {@link RedisConnectionFactory};
- * reloaded when Redis answers NOSCRIPT (after a restart or SCRIPT FLUSH), on every path,
+ * sent whole with EVAL when Redis answers NOSCRIPT (after a restart, a failover or SCRIPT
+ * FLUSH), on every path, to the node that holds the keys (never broadcast, so a Redis Cluster
+ * with a node down still answers),
  * pipelined batches included.
  * <p>
  * "Now" is Redis {@code TIME} (an empty argument), unless a client clock is given. With
@@ -344,35 +346,14 @@ final class UsageScript {
 				}
 			}
 			if (!again.isEmpty()) {
-				await(async.scriptLoad(this.script));
+				// EVAL goes where the keys live and leaves the script cached there
 				answers.clear();
 				for (Command command : again) {
-					answers.add(async.evalsha(this.sha, ScriptOutputType.INTEGER, command.keys(), command.args()));
+					answers.add(async.eval(this.script, ScriptOutputType.INTEGER, command.keys(), command.args()));
 				}
 				for (RedisFuture<Object> answer : answers) {
 					awaitLoaded(answer);
 				}
-			}
-		}
-		catch (RedisUnavailableException ex) {
-			throw ex;
-		}
-		catch (RuntimeException ex) {
-			throw new RedisUnavailableException(String.valueOf(ex.getMessage()), ex);
-		}
-	}
-
-	/**
-	 * Load the script; used when probing a Redis that came back.
-	 */
-	void load() {
-		try (RedisConnection connection = connection()) {
-			RedisClusterAsyncCommands<byte[], byte[]> async = async(connection);
-			if (async != null) {
-				await(async.scriptLoad(this.script));
-			}
-			else {
-				connection.scriptingCommands().scriptLoad(this.script);
 			}
 		}
 		catch (RedisUnavailableException ex) {
@@ -406,8 +387,9 @@ final class UsageScript {
 				return await(async.evalsha(this.sha, type, keys, args));
 			}
 			catch (RedisNoScriptException ex) {
-				await(async.scriptLoad(this.script));
-				return awaitLoaded(async.evalsha(this.sha, type, keys, args));
+				// EVAL, not SCRIPT LOAD: on a cluster SCRIPT LOAD goes to every node and fails while
+				// any node is down, where EVAL goes to the node of the keys and caches it there
+				return awaitLoaded(async.eval(this.script, type, keys, args));
 			}
 		}
 		catch (RedisUnavailableException ex) {
@@ -447,8 +429,7 @@ final class UsageScript {
 		}
 		catch (RuntimeException ex) {
 			if (String.valueOf(ex.getMessage()).contains("NOSCRIPT")) {
-				connection.scriptingCommands().scriptLoad(this.script);
-				return connection.scriptingCommands().evalSha(this.sha, type, keys.length, keysAndArgs);
+				return connection.scriptingCommands().eval(this.script, type, keys.length, keysAndArgs);
 			}
 			throw ex;
 		}

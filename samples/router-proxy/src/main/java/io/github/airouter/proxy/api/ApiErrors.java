@@ -125,6 +125,16 @@ public class ApiErrors {
 			return new OpenAiError(HttpStatus.NOT_FOUND, unknown.getMessage() + ".", OpenAiError.INVALID_REQUEST,
 					"model", "model_not_found", null);
 		}
+		if (cause instanceof NoDeploymentAvailableException unavailable
+				&& unavailable.getCause() instanceof OpenAIServiceException provider) {
+			// every deployment tried failed: answered as the last provider failure, as before the
+			// router attached them all to one exception
+			return provider(provider);
+		}
+		if (cause instanceof NoDeploymentAvailableException unavailable
+				&& unavailable.getCause() instanceof RuntimeException failure && !(failure instanceof OpenAIServiceException)) {
+			return of(failure);
+		}
 		if (cause instanceof NoDeploymentAvailableException unavailable && unavailable.isEveryDeploymentMisconfigured()) {
 			// not the client's rate: the operator's configuration; asking again will not help soon
 			return new OpenAiError(HttpStatus.BAD_GATEWAY, unavailable.getMessage()
