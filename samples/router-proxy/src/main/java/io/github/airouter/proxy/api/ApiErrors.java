@@ -132,8 +132,8 @@ public class ApiErrors {
 			return provider(provider);
 		}
 		if (cause instanceof NoDeploymentAvailableException unavailable
-				&& unavailable.getCause() instanceof RuntimeException failure && !(failure instanceof OpenAIServiceException)) {
-			return of(failure);
+				&& unavailable.getCause() instanceof RuntimeException last && !(last instanceof OpenAIServiceException)) {
+			return of(last);
 		}
 		if (cause instanceof NoDeploymentAvailableException unavailable && unavailable.isEveryDeploymentMisconfigured()) {
 			// not the client's rate: the operator's configuration; asking again will not help soon
