@@ -403,14 +403,17 @@ public class RouterProperties {
 		private String keyPrefix = "router:";
 
 		/**
-		 * How long a routing decision waits for Redis before routing from memory.
+		 * How long a routing decision waits for Redis before routing from memory; a bare
+		 * number is seconds.
 		 */
+		@DurationUnit(ChronoUnit.SECONDS)
 		private Duration commandTimeout = Duration.ofMillis(200);
 
 		/**
 		 * Time to live of the usage and instance keys; at least 61s, the time a call counts
-		 * against a limit.
+		 * against a limit; a bare number is seconds.
 		 */
+		@DurationUnit(ChronoUnit.SECONDS)
 		private Duration keyTtl = Duration.ofMinutes(2);
 
 		/**
@@ -420,13 +423,16 @@ public class RouterProperties {
 		private @Nullable Double fallbackShare;
 
 		/**
-		 * How often this instance announces itself to the others through Redis.
+		 * How often this instance announces itself to the others through Redis; a bare
+		 * number is seconds.
 		 */
+		@DurationUnit(ChronoUnit.SECONDS)
 		private Duration heartbeatInterval = Duration.ofSeconds(2);
 
 		/**
-		 * How often Redis is probed while it is unavailable.
+		 * How often Redis is probed while it is unavailable; a bare number is seconds.
 		 */
+		@DurationUnit(ChronoUnit.SECONDS)
 		private Duration recoveryProbeInterval = Duration.ofSeconds(1);
 
 		public String getKeyPrefix() {

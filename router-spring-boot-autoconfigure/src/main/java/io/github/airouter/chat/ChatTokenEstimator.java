@@ -1,5 +1,8 @@
 package io.github.airouter.chat;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import org.springframework.ai.chat.messages.AssistantMessage;
 import org.springframework.ai.chat.messages.Message;
 import org.springframework.ai.chat.messages.ToolResponseMessage;
@@ -16,10 +19,13 @@ import io.github.airouter.routing.TokenEstimate;
 
 /**
  * Estimates the tokens a chat call will use before it is sent, so its cost can be reserved
- * against the deployment's tpm: the prompt's tokens counted with the tokenizer (messages,
- * tool calls and results, tool definitions, a flat cost per image), plus the completion's
- * maximum when the call sets one, else a configured expectation, for each of the {@code n}
- * choices it asks for. The router replaces the
+ * against the deployment's tpm: the prompt's tokens (messages, tool calls and results, tool
+ * definitions, a flat cost per image), plus the completion's maximum when the call sets one,
+ * else a configured expectation, for each of the {@code n} choices it asks for. A short
+ * prompt is counted with the tokenizer; a long one is estimated from its length in time that
+ * does not grow with it (a tool loop's history is not counted again on every round), at the
+ * densest characters-per-token ratio of recent long prompts, sampled exactly off the caller's
+ * thread (see {@code LearnedTokenCounter} for the error bound). The router replaces the
  * estimate with the provider's reported usage once the response arrives.
  *
  * @author airouter
@@ -35,7 +41,7 @@ public class ChatTokenEstimator {
 	/** Flat cost of one image or other medium (OpenAI's high-detail 1024x1024 image). */
 	static final int PER_MEDIA_TOKENS = 765;
 
-	private final TokenCountEstimator tokenizer;
+	private final LearnedTokenCounter counter;
 
 	private final int defaultCompletionTokens;
 
@@ -46,7 +52,7 @@ public class ChatTokenEstimator {
 	 * maximum
 	 */
 	public ChatTokenEstimator(TokenCountEstimator tokenizer, int defaultCompletionTokens) {
-		this.tokenizer = tokenizer;
+		this.counter = new LearnedTokenCounter(tokenizer);
 		this.defaultCompletionTokens = defaultCompletionTokens;
 	}
 
@@ -71,19 +77,23 @@ public class ChatTokenEstimator {
 
 	long promptTokens(Prompt prompt) {
 		long tokens = REPLY_PRIMING;
+		List<String> texts = new ArrayList<>();
 		for (Message message : prompt.getInstructions()) {
-			tokens += PER_MESSAGE_OVERHEAD + this.tokenizer.estimate(message.getText());
+			tokens += PER_MESSAGE_OVERHEAD;
+			texts.add(message.getText());
 			if (message instanceof UserMessage user) {
 				tokens += (long) PER_MEDIA_TOKENS * user.getMedia().size();
 			}
 			else if (message instanceof AssistantMessage assistant) {
 				for (AssistantMessage.ToolCall call : assistant.getToolCalls()) {
-					tokens += this.tokenizer.estimate(call.name()) + this.tokenizer.estimate(call.arguments());
+					texts.add(call.name());
+					texts.add(call.arguments());
 				}
 			}
 			else if (message instanceof ToolResponseMessage toolResponse) {
 				for (ToolResponseMessage.ToolResponse response : toolResponse.getResponses()) {
-					tokens += PER_MESSAGE_OVERHEAD + this.tokenizer.estimate(response.responseData());
+					tokens += PER_MESSAGE_OVERHEAD;
+					texts.add(response.responseData());
 				}
 			}
 		}
@@ -91,12 +101,12 @@ public class ChatTokenEstimator {
 				&& toolOptions.getToolCallbacks() != null) {
 			for (ToolCallback callback : toolOptions.getToolCallbacks()) {
 				ToolDefinition definition = callback.getToolDefinition();
-				tokens += this.tokenizer.estimate(definition.name())
-						+ this.tokenizer.estimate(definition.description())
-						+ this.tokenizer.estimate(definition.inputSchema());
+				texts.add(definition.name());
+				texts.add(definition.description());
+				texts.add(definition.inputSchema());
 			}
 		}
-		return tokens;
+		return tokens + this.counter.count(texts);
 	}
 
 	/**

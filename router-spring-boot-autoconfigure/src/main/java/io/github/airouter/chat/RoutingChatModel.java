@@ -2,6 +2,7 @@ package io.github.airouter.chat;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import reactor.core.publisher.Flux;
 
@@ -20,6 +21,7 @@ import io.github.airouter.provider.DeploymentClientFactory;
 import io.github.airouter.provider.DeploymentClients;
 import io.github.airouter.routing.GroupResolver;
 import io.github.airouter.routing.NoDeploymentAvailableException;
+import io.github.airouter.routing.RoutedMetadata;
 import io.github.airouter.routing.Router;
 import io.github.airouter.routing.TokenUsage;
 import io.github.airouter.routing.TokenUsageReader;
@@ -36,7 +38,8 @@ import io.github.airouter.routing.UnknownModelException;
  * deployment's client; the model name, which selected the group, is replaced by the
  * deployment's own. {@link #getOptions()} returns {@link OpenAiChatOptions} naming the
  * default model, so that {@code ChatClient} builds every request from them and keeps tool
- * callbacks.
+ * callbacks. Every response says in its metadata which deployment and model answered and
+ * how many attempts the call took ({@link RoutedMetadata}).
  *
  * @author airouter
  */
@@ -77,8 +80,12 @@ public class RoutingChatModel implements ChatModel {
 	@Override
 	public ChatResponse call(Prompt prompt) {
 		ModelGroup group = group(prompt);
-		return this.router.call(group, this.estimator.tokenEstimate(prompt),
-				(deployment) -> this.clients.get(deployment).call(forDeployment(prompt, deployment, false)), USAGE);
+		AtomicInteger attempts = new AtomicInteger();
+		return this.router.call(group, this.estimator.tokenEstimate(prompt), (deployment) -> {
+			int attempt = attempts.incrementAndGet();
+			return routed(this.clients.get(deployment).call(forDeployment(prompt, deployment, false)), deployment,
+					attempt);
+		}, USAGE);
 	}
 
 	/**
@@ -89,8 +96,13 @@ public class RoutingChatModel implements ChatModel {
 	public Flux<ChatResponse> stream(Prompt prompt) {
 		return Flux.defer(() -> {
 			ModelGroup group = group(prompt);
-			return this.router.stream(group, this.estimator.tokenEstimate(prompt),
-					(deployment) -> this.clients.get(deployment).stream(forDeployment(prompt, deployment, true)), USAGE);
+			AtomicInteger attempts = new AtomicInteger();
+			return this.router.stream(group, this.estimator.tokenEstimate(prompt), (deployment) -> {
+				int attempt = attempts.incrementAndGet();
+				return this.clients.get(deployment)
+					.stream(forDeployment(prompt, deployment, true))
+					.map((chunk) -> routed(chunk, deployment, attempt));
+			}, USAGE);
 		});
 	}
 
@@ -149,6 +161,18 @@ public class RoutingChatModel implements ChatModel {
 			builder.timeout(deployment.timeout());
 		}
 		return prompt.mutate().chatOptions(builder.build()).build();
+	}
+
+	/**
+	 * The response with where it was routed in its metadata ({@link RoutedMetadata}).
+	 */
+	static ChatResponse routed(ChatResponse response, Deployment deployment, int attempts) {
+		return ChatResponse.builder()
+			.from(response)
+			.metadata(RoutedMetadata.DEPLOYMENT, deployment.id())
+			.metadata(RoutedMetadata.MODEL, deployment.modelName())
+			.metadata(RoutedMetadata.ATTEMPTS, attempts)
+			.build();
 	}
 
 	/**

@@ -2,6 +2,7 @@ package io.github.airouter.embedding;
 
 import java.util.List;
 import java.util.Map;
+import java.util.LinkedHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jspecify.annotations.Nullable;
@@ -14,6 +15,7 @@ import org.springframework.ai.embedding.EmbeddingModel;
 import org.springframework.ai.embedding.EmbeddingOptions;
 import org.springframework.ai.embedding.EmbeddingRequest;
 import org.springframework.ai.embedding.EmbeddingResponse;
+import org.springframework.ai.embedding.EmbeddingResponseMetadata;
 import org.springframework.ai.openai.OpenAiEmbeddingOptions;
 import org.springframework.ai.tokenizer.TokenCountEstimator;
 
@@ -24,6 +26,7 @@ import io.github.airouter.deployment.Provider;
 import io.github.airouter.provider.DeploymentClients;
 import io.github.airouter.routing.GroupResolver;
 import io.github.airouter.routing.NoDeploymentAvailableException;
+import io.github.airouter.routing.RoutedMetadata;
 import io.github.airouter.routing.Router;
 import io.github.airouter.routing.TokenEstimate;
 import io.github.airouter.routing.TokenUsage;
@@ -80,8 +83,11 @@ public class RoutingEmbeddingModel implements EmbeddingModel {
 		for (String text : request.getInstructions()) {
 			tokens += this.tokenizer.estimate(text);
 		}
-		return this.router.call(group, TokenEstimate.of(tokens, 0),
-				(deployment) -> this.clients.get(deployment).call(forDeployment(request, deployment)), USAGE);
+		AtomicInteger attempts = new AtomicInteger();
+		return this.router.call(group, TokenEstimate.of(tokens, 0), (deployment) -> {
+			int attempt = attempts.incrementAndGet();
+			return routed(this.clients.get(deployment).call(forDeployment(request, deployment)), deployment, attempt);
+		}, USAGE);
 	}
 
 	@Override
@@ -138,6 +144,18 @@ public class RoutingEmbeddingModel implements EmbeddingModel {
 			builder.timeout(deployment.timeout());
 		}
 		return new EmbeddingRequest(request.getInstructions(), builder.build());
+	}
+
+	/** The response with where it was routed in its metadata ({@link RoutedMetadata}). */
+	static EmbeddingResponse routed(EmbeddingResponse response, Deployment deployment, int attempts) {
+		EmbeddingResponseMetadata metadata = response.getMetadata();
+		Map<String, Object> extra = new LinkedHashMap<>();
+		metadata.entrySet().forEach((entry) -> extra.put(entry.getKey(), entry.getValue()));
+		extra.put(RoutedMetadata.DEPLOYMENT, deployment.id());
+		extra.put(RoutedMetadata.MODEL, deployment.modelName());
+		extra.put(RoutedMetadata.ATTEMPTS, attempts);
+		return new EmbeddingResponse(response.getResults(),
+				new EmbeddingResponseMetadata(metadata.getModel(), metadata.getUsage(), extra));
 	}
 
 	/** The tokens an embedding response reports: all of them prompt tokens. */

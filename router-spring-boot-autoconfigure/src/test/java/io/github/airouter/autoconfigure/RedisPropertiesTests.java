@@ -122,6 +122,21 @@ class RedisPropertiesTests {
 			});
 	}
 
+	@Test
+	void bareNumbersAreSecondsAsEverywhereElseUnderRouter() {
+		this.runner
+			.withPropertyValues("router.redis.key-ttl=90", "router.redis.command-timeout=1",
+					"router.redis.heartbeat-interval=3", "router.redis.recovery-probe-interval=2")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				RouterProperties.Redis redis = context.getBean(RouterProperties.class).getRedis();
+				assertThat(redis.getKeyTtl()).isEqualTo(Duration.ofSeconds(90));
+				assertThat(redis.getCommandTimeout()).isEqualTo(Duration.ofSeconds(1));
+				assertThat(redis.getHeartbeatInterval()).isEqualTo(Duration.ofSeconds(3));
+				assertThat(redis.getRecoveryProbeInterval()).isEqualTo(Duration.ofSeconds(2));
+			});
+	}
+
 	// ---- helpers
 
 	private static void assertInvalid(Consumer<RouterProperties.Redis> customizer, String expected) {
